@@ -1,0 +1,154 @@
+.PHONY: help requirements requirements-py311 requirements-quality system-packages mariadb \
+        test test-mysql test-py311 test-integration quality demo upgrade compile-requirements clean
+.DEFAULT_GOAL := help
+
+SHELL := /bin/bash
+
+# Interpreters: pyenv's 3.12 / 3.11 where there is one, else pythonX.Y on PATH, else python3.
+# Each candidate is run (a pyenv shim can exist without its version being active).
+find_python = $(shell for p in "$$(pyenv prefix $(1) 2>/dev/null)/bin/python$(2)" \
+                              "$$(pyenv prefix $(2) 2>/dev/null)/bin/python$(2)" python$(2) python3; do \
+    "$$p" -c 'import sys; sys.exit(sys.version_info[:2] != tuple(map(int, "$(2)".split("."))))' >/dev/null 2>&1 \
+        && { command -v "$$p"; break; }; \
+  done)
+PYTHON312 ?= $(or $(call find_python,3.12.1,3.12),python3)
+PYTHON311 ?= $(or $(call find_python,3.11.7,3.11),python3.11)
+
+VENV := .venv
+VENV311 := .venv311
+PY := $(VENV)/bin/python
+PY311 := $(VENV311)/bin/python
+REQUIREMENT_FILES := $(wildcard requirements/*.txt) setup.py
+
+export DJANGO_SETTINGS_MODULE := sandbox.settings
+MYSQL_URL ?= mysql://root@127.0.0.1:3306/mandatory_assignments
+PYTEST_ARGS ?=
+PYTEST := -m pytest -m "not integration" --cov=mandatory_assignments --cov-report=term $(PYTEST_ARGS)
+
+help: ## display this help message
+	@echo "Please use \`make <target>' where <target> is one of"
+	@awk -F ':.*?## ' '/^[a-zA-Z0-9_-]+:.*?## / {printf "  \033[36m%-20s\033[0m %s\n", $$1, $$2}' $(MAKEFILE_LIST)
+
+# ---------------------------------------------------------------------------- installing
+
+system-packages: ## install the C headers mysqlclient builds against (Debian), when missing
+	@if ! pkg-config --exists mysqlclient 2>/dev/null && ! pkg-config --exists mariadb 2>/dev/null; then \
+	    if [ "$$(id -u)" = 0 ]; then SUDO=; \
+	    elif command -v sudo >/dev/null 2>&1; then SUDO=sudo; \
+	    else echo "mysqlclient needs: apt-get install pkg-config default-libmysqlclient-dev (as root)" >&2; exit 1; fi; \
+	    echo "Installing pkg-config default-libmysqlclient-dev (for mysqlclient)"; \
+	    $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq pkg-config default-libmysqlclient-dev; \
+	fi
+
+$(PY):
+	$(PYTHON312) -m venv $(VENV)
+
+$(PY311):
+	$(PYTHON311) -m venv $(VENV311)
+
+# The stamp is newer than every requirements file and setup.py once they are installed.
+$(VENV)/.installed: $(REQUIREMENT_FILES) | $(PY)
+	$(MAKE) --no-print-directory system-packages
+	$(PY) -m pip install -q -r requirements/test.txt
+	$(PY) -m pip install -q -e .
+	touch $@
+
+$(VENV311)/.installed: $(REQUIREMENT_FILES) | $(PY311)
+	$(MAKE) --no-print-directory system-packages
+	$(PY311) -m pip install -q -r requirements/test.txt
+	$(PY311) -m pip install -q -e .
+	touch $@
+
+$(VENV)/.installed-quality: $(VENV)/.installed requirements/quality.txt
+	$(PY) -m pip install -q -r requirements/quality.txt
+	touch $@
+
+requirements: $(VENV)/.installed ## create .venv (Python 3.12) with the test requirements and the plugin (editable)
+
+requirements-py311: $(VENV311)/.installed ## the same in .venv311 (Python 3.11)
+
+requirements-quality: $(VENV)/.installed-quality ## add the quality tools to .venv
+
+# ---------------------------------------------------------------------------- testing
+
+test: requirements ## Django checks, missing migrations, then the tests with coverage (SQLite)
+	$(PY) manage.py check
+	$(PY) manage.py makemigrations --check --dry-run
+	$(PY) $(PYTEST)
+
+mariadb: ## start MariaDB if nothing listens on 127.0.0.1:3306
+	@if ! (exec 3<>/dev/tcp/127.0.0.1/3306) 2>/dev/null; then \
+	    echo "Starting MariaDB"; \
+	    start-stop-daemon --start --oknodo --background --exec /usr/sbin/mariadbd; \
+	    for i in $$(seq 60); do (exec 3<>/dev/tcp/127.0.0.1/3306) 2>/dev/null && break; sleep 1; done; \
+	fi
+	@(exec 3<>/dev/tcp/127.0.0.1/3306) 2>/dev/null || { echo "MariaDB does not listen on 127.0.0.1:3306" >&2; exit 1; }
+
+test-mysql: requirements mariadb ## the tests on MariaDB/MySQL (pytest-django creates the test database)
+	DATABASE_URL=$(MYSQL_URL) $(PY) manage.py check
+	DATABASE_URL=$(MYSQL_URL) $(PY) $(PYTEST)
+
+test-py311: requirements-py311 ## the tests on Python 3.11 (SQLite)
+	$(PY311) manage.py check
+	$(PY311) $(PYTEST)
+
+# Exit code 5 is pytest's "no tests collected": tolerated only until the integration tests exist.
+test-integration: requirements ## end-to-end tests (marker "integration") in tests/integration
+	@if [ -d tests/integration ]; then \
+	    $(PY) -m pytest tests/integration -m integration $(PYTEST_ARGS) || [ $$? -eq 5 ]; \
+	else echo "tests/integration does not exist yet: nothing to run"; fi
+
+quality: requirements-quality ## ruff, PII annotations, the platform contract check
+	$(VENV)/bin/ruff check mandatory_assignments tests sandbox
+	$(VENV)/bin/code_annotations django_find_annotations --config_file .pii_annotations.yml \
+	    --app_name mandatory_assignments --lint --report --coverage
+	@if [ -f ../shared/tools/platform_contract.py ]; then $(PY) ../shared/tools/platform_contract.py; fi
+
+# ---------------------------------------------------------------------------- demo
+
+demo: export DATABASE_URL := sqlite:///var/demo.sqlite3
+demo: export EMAIL_BACKEND := django.core.mail.backends.filebased.EmailBackend
+demo: export EMAIL_FILE_PATH := $(CURDIR)/var/emails
+demo: requirements ## the sandbox with demo data on http://127.0.0.1:8000 (emails land in var/emails)
+	mkdir -p var/emails
+	$(PY) manage.py migrate
+	$(PY) manage.py seed_demo
+	@echo "Emails are written to $(EMAIL_FILE_PATH); the tick runs every 60 s."
+	@( while true; do $(PY) manage.py mandatory_assignments_tick || true; sleep 60; done ) & TICK=$$!; \
+	trap 'kill $$TICK 2>/dev/null' EXIT INT TERM; \
+	$(PY) manage.py runserver 127.0.0.1:8000
+
+# ---------------------------------------------------------------------------- requirements files
+
+# pip-compile runs once on Python 3.12 and once on 3.11; merge_python_pins.py writes one file per
+# .in that installs on both (pins that differ carry a python_version marker).
+REQUIREMENT_INS := pip-tools base test quality dev
+COMPILE_DIR := .compile-requirements
+
+compile-requirements: export CUSTOM_COMPILE_COMMAND := make upgrade
+compile-requirements: | $(PY) $(PY311) ## compile requirements/*.in to *.txt, keeping current pins
+	$(PY) -m pip install -q -r requirements/pip-tools.txt
+	$(PY311) -m pip install -q -r requirements/pip-tools.txt
+	$(MAKE) --no-print-directory system-packages
+	rm -rf $(COMPILE_DIR) && mkdir -p $(COMPILE_DIR)/py312 $(COMPILE_DIR)/py311
+	set -e; for name in $(REQUIREMENT_INS); do \
+	    if [ -f requirements/$$name.txt ]; then \
+	        $(PY) requirements/merge_python_pins.py --split requirements/$$name.txt \
+	            $(COMPILE_DIR)/py312/$$name.txt $(COMPILE_DIR)/py311/$$name.txt; \
+	    fi; \
+	    $(VENV)/bin/pip-compile -q --allow-unsafe --strip-extras --no-emit-index-url --no-emit-find-links \
+	        $(COMPILE_OPTS) -o $(COMPILE_DIR)/py312/$$name.txt requirements/$$name.in; \
+	    $(VENV311)/bin/pip-compile -q --allow-unsafe --strip-extras --no-emit-index-url --no-emit-find-links \
+	        $(COMPILE_OPTS) -o $(COMPILE_DIR)/py311/$$name.txt requirements/$$name.in; \
+	    $(PY) requirements/merge_python_pins.py $(COMPILE_DIR)/py312/$$name.txt \
+	        $(COMPILE_DIR)/py311/$$name.txt requirements/$$name.txt; \
+	done
+	rm -rf $(COMPILE_DIR)
+
+upgrade: ## update requirements/*.txt to the newest releases that requirements/*.in and constraints allow
+	$(MAKE) compile-requirements COMPILE_OPTS="--upgrade"
+
+clean: ## remove the virtualenvs, build and test artefacts, and the demo's data
+	rm -rf $(VENV) $(VENV311) .tox build dist *.egg-info .coverage .coverage.* coverage.xml htmlcov \
+	    .pytest_cache pii_report $(COMPILE_DIR) var
+	find . -name '__pycache__' -type d -prune -exec rm -rf {} +

@@ -1,0 +1,287 @@
+"""
+The only module that imports Open edX platform code.
+
+One small function per platform call, each importing inside itself, so that the plugin loads (and its
+pure modules test) without the platform, and so that every platform name the plugin relies on is
+listed here, in one place, to check against the platform's source.
+"""
+
+import logging
+
+log = logging.getLogger(__name__)
+
+TIME_ZONE_PREFERENCE = "time_zone"
+
+
+class EnrollmentError(Exception):
+    """The platform refused an enrollment."""
+
+
+# Enrollment ---------------------------------------------------------------------------------------
+
+def enroll(user, course_key):
+    """Enroll ``user`` (or re-activate the enrollment) whatever the enrollment window: the assigner decides."""
+    from common.djangoapps.student.models import CourseEnrollment, CourseEnrollmentException
+
+    try:
+        return CourseEnrollment.enroll(user, course_key, check_access=False)
+    except CourseEnrollmentException as exc:
+        raise EnrollmentError(str(exc) or exc.__class__.__name__) from exc
+
+
+def is_enrolled(user, course_key):
+    from common.djangoapps.student.models import CourseEnrollment
+
+    return CourseEnrollment.is_enrolled(user, course_key)
+
+
+def enrolled_course_keys(user_ids, course_keys):
+    """``{(user_id, course_key_string)}`` for active enrollments of these users in these courses."""
+    from common.djangoapps.student.models import CourseEnrollment
+
+    rows = CourseEnrollment.objects.filter(user_id__in=user_ids, course_id__in=course_keys, is_active=True)
+    return {(user_id, str(course_id)) for user_id, course_id in rows.values_list("user_id", "course_id")}
+
+
+# Courses ------------------------------------------------------------------------------------------
+
+def get_course_overviews(course_keys):
+    """``{course_key_string: CourseOverview}`` for the courses that exist."""
+    from openedx.core.djangoapps.content.course_overviews.models import CourseOverview
+
+    return {str(key): overview for key, overview in CourseOverview.get_from_ids(list(course_keys)).items() if overview}
+
+
+def get_course_overview(course_key):
+    from openedx.core.djangoapps.content.course_overviews.models import CourseOverview
+
+    try:
+        return CourseOverview.get_from_id(course_key)
+    except CourseOverview.DoesNotExist:
+        return None
+
+
+def search_course_overviews(text, limit=20):
+    from openedx.core.djangoapps.content.course_overviews.models import CourseOverview
+
+    rows = CourseOverview.objects.all().order_by("id")
+    if text:
+        rows = rows.filter(display_name__icontains=text) | rows.filter(id__icontains=text)
+    return list(rows[:limit])
+
+
+# Grades -------------------------------------------------------------------------------------------
+
+def read_course_grade(user, course_key):
+    """``(passed, percent)`` of the stored grade; the platform reads a missing grade as zero."""
+    from lms.djangoapps.grades.api import CourseGradeFactory
+
+    grade = CourseGradeFactory().read(user, course_key=course_key)
+    return bool(grade.passed), float(grade.percent or 0)
+
+
+# Users, profiles and preferences ------------------------------------------------------------------
+
+def get_user_preference(user, key):
+    """A preference of ``user``, read in the background (no request user needed)."""
+    from openedx.core.djangoapps.user_api.models import UserPreference
+
+    return UserPreference.get_value(user, key)
+
+
+def get_preference_for_users(user_ids, key):
+    """``{user_id: value}`` of one preference for many users, in one query."""
+    from openedx.core.djangoapps.user_api.models import UserPreference
+
+    return UserPreference.get_preference_for_users(list(user_ids), key)
+
+
+def set_user_preference(requesting_user, key, value):
+    """Set a preference through the platform API (it checks who may change it)."""
+    from openedx.core.djangoapps.user_api.preferences.api import set_user_preference as platform_set
+
+    platform_set(requesting_user, key, value)
+
+
+def get_profile_meta_for_users(user_ids):
+    """``{user_id: meta_json_text}`` of the users' extended profile fields."""
+    from common.djangoapps.student.models import UserProfile
+
+    return dict(UserProfile.objects.filter(user_id__in=list(user_ids)).values_list("user_id", "meta"))
+
+
+def iter_profile_meta(user_ids=None, contains=None):
+    """``(user_id, meta_json_text)`` of all profiles (or of ``user_ids``) whose meta contains ``contains``."""
+    from common.djangoapps.student.models import UserProfile
+
+    rows = UserProfile.objects.all()
+    if user_ids is not None:
+        rows = rows.filter(user_id__in=list(user_ids))
+    if contains:
+        rows = rows.filter(meta__contains=contains)
+    return rows.values_list("user_id", "meta").iterator(chunk_size=2000)
+
+
+def get_profile_names(user_ids):
+    from common.djangoapps.student.models import UserProfile
+
+    return dict(UserProfile.objects.filter(user_id__in=list(user_ids)).values_list("user_id", "name"))
+
+
+def profile_name_user_ids(text, limit):
+    from common.djangoapps.student.models import UserProfile
+
+    return list(UserProfile.objects.filter(name__icontains=text).values_list("user_id", flat=True)[:limit])
+
+
+# Companies (sites) --------------------------------------------------------------------------------
+
+def get_signup_sites(user_ids):
+    """
+    ``{user_id: domain}``: the company (site) the platform recorded for each user, from
+    ``UserSignupSource`` (tenant plugins) or else the ``created_on_site`` user attribute.
+    """
+    from common.djangoapps.student.models import UserAttribute, UserSignupSource
+
+    user_ids = list(user_ids)
+    sites = dict(
+        UserAttribute.objects.filter(user_id__in=user_ids, name="created_on_site").values_list("user_id", "value")
+    )
+    sites.update(dict(UserSignupSource.objects.filter(user_id__in=user_ids).values_list("user_id", "site")))
+    return sites
+
+
+def users_of_site(domain):
+    """The ids of the users recorded for the site ``domain``."""
+    from common.djangoapps.student.models import UserAttribute, UserSignupSource
+
+    ids = set(UserSignupSource.objects.filter(site=domain).values_list("user_id", flat=True))
+    ids.update(UserAttribute.objects.filter(name="created_on_site", value=domain).values_list("user_id", flat=True))
+    return ids
+
+
+def get_site_course_orgs(domain):
+    """The orgs (``course_org_filter``) of the site ``domain``; empty when it restricts no course."""
+    from openedx.core.djangoapps.site_configuration.models import SiteConfiguration
+
+    configuration = SiteConfiguration.objects.filter(site__domain=domain, enabled=True).first()
+    if configuration is None:
+        return []
+    orgs = configuration.get_value("course_org_filter", [])
+    return [orgs] if isinstance(orgs, str) else list(orgs or [])
+
+
+# Permissions --------------------------------------------------------------------------------------
+
+def is_global_staff(user):
+    from common.djangoapps.student.roles import GlobalStaff
+
+    return bool(user and user.is_authenticated and GlobalStaff().has_user(user))
+
+
+def has_course_staff_access(user, course_key):
+    """Course staff, instructors and global staff; fails closed."""
+    from lms.djangoapps.courseware.access import has_access
+
+    if not (user and user.is_authenticated):
+        return False
+    return bool(has_access(user, "staff", course_key))
+
+
+# Cohorts and teams --------------------------------------------------------------------------------
+
+def get_course_cohorts(course_key):
+    from openedx.core.djangoapps.course_groups.cohorts import get_course_cohorts as platform_cohorts
+
+    return list(platform_cohorts(course_id=course_key))
+
+
+def get_cohort_member_ids(course_key, cohort_id):
+    """The user ids of a cohort of the course; ``None`` when the course has no such cohort."""
+    from django.core.exceptions import ObjectDoesNotExist
+
+    from openedx.core.djangoapps.course_groups.cohorts import get_cohort_by_id
+
+    try:
+        cohort = get_cohort_by_id(course_key, cohort_id)
+    except ObjectDoesNotExist:
+        return None
+    return list(cohort.users.values_list("id", flat=True))
+
+
+def get_course_teams(course_key):
+    from lms.djangoapps.teams.models import CourseTeam
+
+    return list(CourseTeam.objects.filter(course_id=course_key).order_by("name"))
+
+
+def get_team_member_ids(course_key, team_id):
+    """The user ids of a team of the course; ``None`` when the course has no such team."""
+    from lms.djangoapps.teams.models import CourseTeam, CourseTeamMembership
+
+    if not CourseTeam.objects.filter(course_id=course_key, team_id=team_id).exists():
+        return None
+    return list(
+        CourseTeamMembership.objects.filter(team__course_id=course_key, team__team_id=team_id).values_list(
+            "user_id", flat=True
+        )
+    )
+
+
+# Messaging and background work --------------------------------------------------------------------
+
+def base_message_type():
+    """The platform's ACE message base class (it sets the site's from-address)."""
+    from openedx.core.djangoapps.ace_common.message import BaseMessageType
+
+    return BaseMessageType
+
+
+def get_base_template_context(site):
+    from openedx.core.djangoapps.ace_common.template_context import get_base_template_context as platform_context
+
+    return platform_context(site)
+
+
+def emulate_http_request(site=None, user=None):
+    """Run site-dependent work (emails, URLs) as if inside a request to ``site``."""
+    from openedx.core.lib.celery.task_utils import emulate_http_request as platform_emulate
+
+    return platform_emulate(site=site, user=user)
+
+
+def get_site_by_domain(domain):
+    from django.contrib.sites.models import Site
+
+    if not domain:
+        return Site.objects.get_current()
+    return Site.objects.filter(domain=domain).first() or Site.objects.get_current()
+
+
+# Course reset (for a new cycle) --------------------------------------------------------------------
+
+def request_course_reset(user, course_key, reset_by):
+    """
+    Ask the platform to reset ``user``'s progress in the course, the way the support tool does.
+
+    Returns ``(True, "")`` when a reset was queued, or ``(False, reason)`` when the platform offers none
+    for this course or enrollment (course not opted in, not enrolled, or the platform refuses: it never
+    resets a learner who holds a passing grade).
+    """
+    from common.djangoapps.student.models import CourseEnrollment
+    from lms.djangoapps.support.models import CourseResetAudit, CourseResetCourseOptIn
+    from lms.djangoapps.support.tasks import reset_student_course
+    from lms.djangoapps.support.views.course_reset import can_enrollment_be_reset
+
+    opt_in = CourseResetCourseOptIn.objects.filter(course_id=course_key, active=True).first()
+    if opt_in is None:
+        return False, "course not opted in to course reset"
+    enrollment = CourseEnrollment.get_enrollment(user, course_key)
+    if enrollment is None or not enrollment.is_active:
+        return False, "not enrolled"
+    allowed, message = can_enrollment_be_reset(enrollment)
+    if not allowed:
+        return False, message or "refused by the platform"
+    CourseResetAudit.objects.create(course=opt_in, course_enrollment=enrollment, reset_by=reset_by)
+    reset_student_course.delay(str(course_key), user.email, reset_by.email)
+    return True, ""

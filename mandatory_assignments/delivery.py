@@ -1,0 +1,147 @@
+"""
+Exactly-once email delivery.
+
+Every email of an assignment is a :class:`~mandatory_assignments.models.Delivery` row under a unique
+constraint per (assignment, message, cycle, reminder, recipient, due date). The tick *claims* rows by
+inserting them (a row that another tick inserted first is ignored), a worker *takes* a claimed row with a
+conditional update before sending, and the row is marked sent only when edx-ace reports success
+(``ACE_MESSAGE_SENT``: ``ace.send`` itself swallows channel errors). A row whose worker died is released
+when its lease runs out and sent by a later tick. The one window where a duplicate stays possible is
+between the SMTP hand-over and the write that marks the row sent.
+"""
+
+import datetime
+import logging
+import smtplib
+import uuid
+
+from django.db.models import F, Q
+from django.utils import timezone
+
+from . import compat
+from .conf import setting
+from .models import Delivery
+
+log = logging.getLogger(__name__)
+
+APP_LABEL = "mandatory_assignments"
+TRANSIENT_ERRORS = (OSError, smtplib.SMTPException)
+
+
+class TransientSendError(Exception):
+    """Sending failed for a reason that may pass (the mail server is down): retry later."""
+
+
+def lease():
+    return datetime.timedelta(seconds=setting("DELIVERY_LEASE_SECONDS"))
+
+
+def claim(rows, now):
+    """
+    Insert the given unsaved deliveries, ignoring those another tick already inserted; return the ids of
+    the pending ones this call claimed.
+    """
+    token = str(uuid.uuid4())
+    for row in rows:
+        row.claim_token = token
+        if row.state == Delivery.PENDING:
+            row.lease_until = now + lease()
+    Delivery.objects.bulk_create(rows, ignore_conflicts=True, batch_size=1000)
+    return list(Delivery.objects.filter(claim_token=token, state=Delivery.PENDING).values_list("id", flat=True))
+
+
+def expired_claims(now, limit=10000):
+    """
+    Pending deliveries whose lease ran out (their worker died, or the mail server was down): re-lease
+    them for this tick and return their ids. A concurrent tick re-leasing the same rows loses the race.
+    """
+    ids = list(
+        Delivery.objects.filter(state=Delivery.PENDING, lease_until__lte=now).values_list("id", flat=True)[:limit]
+    )
+    if not ids:
+        return []
+    token = str(uuid.uuid4())
+    Delivery.objects.filter(pk__in=ids, state=Delivery.PENDING, lease_until__lte=now).update(
+        claim_token=token, worker_token="", lease_until=now + lease()
+    )
+    return list(Delivery.objects.filter(claim_token=token, state=Delivery.PENDING).values_list("id", flat=True))
+
+
+def _take(delivery_id, worker, now):
+    """Take a pending delivery for this worker; False when another worker holds it or it is done."""
+    return bool(
+        Delivery.objects.filter(pk=delivery_id, state=Delivery.PENDING)
+        .filter(Q(worker_token="") | Q(lease_until__lte=now))
+        .update(worker_token=worker, lease_until=now + lease(), attempts=F("attempts") + 1)
+    )
+
+
+def _release(delivery_id, worker):
+    """Give the delivery back so that the next tick retries it."""
+    Delivery.objects.filter(pk=delivery_id, state=Delivery.PENDING, worker_token=worker).update(
+        worker_token="", lease_until=timezone.now()
+    )
+
+
+def skip(delivery_id, reason):
+    Delivery.objects.filter(pk=delivery_id, state=Delivery.PENDING).update(
+        state=Delivery.SKIPPED, reason=reason[:255], lease_until=None
+    )
+
+
+def send(delivery_ids):
+    """
+    Send these deliveries. Returns ``(sent, skipped, failed_ids)``; raises :class:`TransientSendError`
+    after trying all of them when some failed for a reason that may pass.
+    """
+    from edx_ace import ace, policy  # pylint: disable=import-outside-toplevel
+
+    from . import messages  # pylint: disable=import-outside-toplevel
+
+    worker = str(uuid.uuid4())
+    sent = skipped = 0
+    failed = []
+    for delivery_id in delivery_ids:
+        if not _take(delivery_id, worker, timezone.now()):
+            continue
+        row = Delivery.objects.select_related(
+            "assignment", "assignment__user", "assignment__assigned_by", "recipient"
+        ).get(pk=delivery_id)
+        reason = messages.reason_not_to_send(row)
+        if reason:
+            skip(delivery_id, reason)
+            skipped += 1
+            continue
+        message = messages.compose_for_delivery(row)
+        if not policy.channels_for(message):
+            skip(delivery_id, "blocked by an ACE policy (the recipient turned reminder emails off)")
+            skipped += 1
+            continue
+        Delivery.objects.filter(pk=delivery_id).update(message_uuid=str(message.uuid), email=row.recipient.email)
+        try:
+            with compat.emulate_http_request(site=messages.site_for(row.assignment.user), user=row.recipient):
+                ace.send(message)
+        except TRANSIENT_ERRORS as exc:
+            log.warning("Delivery %s failed, will retry: %s", delivery_id, exc.__class__.__name__)
+            _release(delivery_id, worker)
+            failed.append(delivery_id)
+            continue
+        if Delivery.objects.filter(pk=delivery_id, state=Delivery.SENT).exists():
+            sent += 1
+        else:
+            # ace.send returned without its success signal: a channel error it swallowed. Retry later.
+            log.warning("Delivery %s was not confirmed by edx-ace, will retry", delivery_id)
+            _release(delivery_id, worker)
+            failed.append(delivery_id)
+    if failed:
+        raise TransientSendError(failed)
+    return sent, skipped, failed
+
+
+def mark_sent(message):
+    """Handle ``ACE_MESSAGE_SENT``: ``message`` is edx-ace's serialisable dict of the sent message."""
+    if not isinstance(message, dict) or message.get("app_label") != APP_LABEL or not message.get("uuid"):
+        return
+    Delivery.objects.filter(message_uuid=message["uuid"], state=Delivery.PENDING).update(
+        state=Delivery.SENT, sent_at=timezone.now(), worker_token="", lease_until=None
+    )

@@ -1,0 +1,323 @@
+"""
+Database models of mandatory assignments.
+
+Other modules read and write these only through ``mandatory_assignments.api``; the models hold data and
+the constraints that must hold whatever code writes them.
+"""
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from . import rules
+
+
+class TargetType(models.TextChoices):
+    COURSE = "course", _("Course")
+    PATH = "path", _("Learning path")
+
+
+class Recipient(models.TextChoices):
+    STUDENT = "student", _("The person")
+    ASSIGNED_BY = "assigned_by", _("The assigning person")
+    MANAGERS = "managers", _("The person's managers")
+
+
+class Assignment(models.Model):
+    """
+    A course or learning path that a person must complete by a due date.
+
+    ``status`` is computed for the current moment from the evidence fields; ``recorded_status`` is the
+    last status written to the audit log, so that status changes can be logged once each.
+
+    .. pii: ``note`` is free text written by staff about the person.
+    .. pii_types: other
+    .. pii_retirement: local_api
+    """
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="mandatory_assignments")
+    target_key = models.CharField(max_length=255, help_text=_("Course key or learning path key."))
+    target_type = models.CharField(max_length=16, choices=TargetType.choices)
+    assigned_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    due_date = models.DateField()
+    deadline = models.DateTimeField(
+        help_text=_("The end of the due date in the person's time zone, in UTC."),
+    )
+    repeat_weeks = models.PositiveSmallIntegerField(null=True, blank=True)
+    note = models.TextField(blank=True, default="")
+    cycle = models.PositiveIntegerField(default=1)
+    cycle_started_at = models.DateTimeField()
+    progressed_at = models.DateTimeField(null=True, blank=True)
+    completed_at = models.DateTimeField(null=True, blank=True)
+    completion_evidence = models.CharField(max_length=64, blank=True, default="")
+    recorded_status = models.CharField(max_length=16, choices=rules.STATUS_CHOICES, default=rules.ASSIGNED)
+    # The next cycle of a completed repeating assignment: its due date and the moment it starts.
+    next_due_date = models.DateField(null=True, blank=True)
+    next_cycle_at = models.DateTimeField(null=True, blank=True, db_index=True)
+    # True while the assignment is open; NULL once a non-repeating assignment is completed. The unique
+    # constraint below then allows a new assignment (NULLs never collide, on SQLite and MySQL alike,
+    # which have no partial indexes in common).
+    is_open = models.BooleanField(null=True, default=True)
+    created = models.DateTimeField(auto_now_add=True)
+    modified = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["user", "target_key", "is_open"], name="ma_one_open_per_user_target"),
+        ]
+        indexes = [
+            models.Index(fields=["target_key", "deadline"], name="ma_target_deadline"),
+            models.Index(fields=["deadline"], name="ma_deadline"),
+        ]
+        ordering = ["due_date", "id"]
+
+    def __str__(self):
+        return f"{self.target_key} for user {self.user_id} due {self.due_date}"
+
+    @property
+    def status(self):
+        """The status for the current moment."""
+        from django.utils import timezone  # pylint: disable=import-outside-toplevel
+
+        return rules.compute_status(
+            completed_at=self.completed_at,
+            progressed_at=self.progressed_at,
+            deadline=self.deadline,
+            now=timezone.now(),
+        )
+
+    @property
+    def reminders(self):
+        """The reminder specs, as dicts."""
+        return [row.as_spec() for row in self.reminder_rows.all()]
+
+
+class Reminder(models.Model):
+    """
+    One reminder of an assignment; ``fire_at`` is its next moment (NULL when there is none).
+
+    .. no_pii:
+    """
+
+    assignment = models.ForeignKey(Assignment, on_delete=models.CASCADE, related_name="reminder_rows")
+    days = models.SmallIntegerField(help_text=_("Days before the due date; negative: after it."))
+    recipient = models.CharField(max_length=16, choices=Recipient.choices, default=Recipient.STUDENT)
+    template = models.CharField(max_length=100, null=True, blank=True)
+    fire_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["assignment", "days", "recipient"], name="ma_reminder_once"),
+        ]
+        indexes = [models.Index(fields=["fire_at"], name="ma_reminder_fire_at")]
+        ordering = ["-days", "recipient"]
+
+    def __str__(self):
+        return f"{self.days} day(s), {self.recipient}"
+
+    def as_spec(self):
+        return {"days": self.days, "recipient": self.recipient, "template": self.template}
+
+
+class Delivery(models.Model):
+    """
+    One email of an assignment to one recipient: claimed before it is sent, so it is sent once.
+
+    .. pii: ``email`` is the address the email went to.
+    .. pii_types: email_address
+    .. pii_retirement: local_api
+    """
+
+    PENDING = "pending"
+    SENT = "sent"
+    SKIPPED = "skipped"
+    STATES = [(PENDING, _("Pending")), (SENT, _("Sent")), (SKIPPED, _("Skipped"))]
+
+    assignment = models.ForeignKey(Assignment, on_delete=models.CASCADE, related_name="deliveries")
+    message = models.CharField(max_length=32)
+    cycle = models.PositiveIntegerField()
+    # 0 for messages that are not reminders; reminder_days is then meaningless.
+    reminder_days = models.SmallIntegerField(default=0)
+    recipient_kind = models.CharField(max_length=16, choices=Recipient.choices)
+    recipient = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    due_date = models.DateField()
+    state = models.CharField(max_length=16, choices=STATES, default=PENDING)
+    reason = models.CharField(max_length=255, blank=True, default="")
+    email = models.CharField(max_length=254, blank=True, default="")
+    message_uuid = models.CharField(max_length=36, blank=True, default="", db_index=True)
+    # The tick that claimed the delivery, and the worker that is sending it (empty: none yet).
+    claim_token = models.CharField(max_length=36, blank=True, default="", db_index=True)
+    worker_token = models.CharField(max_length=36, blank=True, default="")
+    attempts = models.PositiveSmallIntegerField(default=0)
+    lease_until = models.DateTimeField(null=True, blank=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+    created = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["assignment", "message", "cycle", "reminder_days", "recipient_kind", "due_date", "recipient"],
+                name="ma_delivery_once",
+            ),
+        ]
+        indexes = [models.Index(fields=["state", "lease_until"], name="ma_delivery_state_lease")]
+        ordering = ["created", "id"]
+        verbose_name_plural = "deliveries"
+
+    def __str__(self):
+        return f"{self.message} to {self.recipient_kind} ({self.state})"
+
+
+class CompletedCycle(models.Model):
+    """
+    A completed cycle of an assignment, kept for the personnel file; never changed afterwards.
+
+    .. no_pii:
+    """
+
+    assignment = models.ForeignKey(
+        Assignment, null=True, blank=True, on_delete=models.SET_NULL, related_name="completed_cycles"
+    )
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    target_key = models.CharField(max_length=255)
+    cycle = models.PositiveIntegerField()
+    due_date = models.DateField()
+    completed_at = models.DateTimeField()
+    evidence = models.CharField(max_length=64, blank=True, default="")
+    created = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["completed_at", "id"]
+
+    def __str__(self):
+        return f"{self.target_key} cycle {self.cycle} completed {self.completed_at:%Y-%m-%d}"
+
+
+class CourseEvidence(models.Model):
+    """
+    What the platform told us about one person in one course: when they passed (NULL: not passing).
+
+    A regrade of an existing pass keeps ``passed_at``, so a pass from before a new cycle never counts
+    as the new cycle's completion.
+
+    .. no_pii:
+    """
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    course_key = models.CharField(max_length=255)
+    passed_at = models.DateTimeField(null=True, blank=True)
+    evidence = models.CharField(max_length=64, blank=True, default="")
+    modified = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["user", "course_key"], name="ma_evidence_once")]
+
+    def __str__(self):
+        return f"user {self.user_id} in {self.course_key}: passed_at={self.passed_at}"
+
+
+class AuditEntry(models.Model):
+    """
+    Who did what to an assignment, and when. Kept after the assignment is withdrawn.
+
+    .. pii: ``changes`` may hold the note's free text; retirement blanks it.
+    .. pii_types: other
+    .. pii_retirement: local_api
+    """
+
+    CREATED = "created"
+    UPDATED = "updated"
+    WITHDRAWN = "withdrawn"
+    STATUS_CHANGED = "status_changed"
+    CYCLE_STARTED = "cycle_started"
+    RETIRED = "retired"
+    UNENROLLED = "unenrolled"
+    ACTIONS = [
+        (CREATED, _("Created")),
+        (UPDATED, _("Edited")),
+        (WITHDRAWN, _("Withdrawn")),
+        (STATUS_CHANGED, _("Status changed")),
+        (CYCLE_STARTED, _("New cycle started")),
+        (RETIRED, _("Personal data removed")),
+        (UNENROLLED, _("Person left the course")),
+    ]
+
+    assignment_id = models.BigIntegerField(db_index=True)
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    target_key = models.CharField(max_length=255)
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    action = models.CharField(max_length=32, choices=ACTIONS)
+    changes = models.JSONField(default=dict, blank=True)
+    created = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["created", "id"]
+        verbose_name_plural = "audit entries"
+
+    def __str__(self):
+        return f"{self.action} assignment {self.assignment_id}"
+
+
+class ManagerRelation(models.Model):
+    """
+    The built-in manager relation: ``manager`` supervises ``user``.
+
+    .. no_pii:
+    """
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    manager = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    created = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["user", "manager"], name="ma_manager_once")]
+
+    def __str__(self):
+        return f"{self.manager_id} manages {self.user_id}"
+
+
+class EmailTemplate(models.Model):
+    """
+    A custom email for reminders, chosen by name; its bodies use the default template's placeholders.
+
+    .. no_pii:
+    """
+
+    name = models.SlugField(max_length=100, unique=True)
+    subject = models.CharField(max_length=255)
+    body_text = models.TextField()
+    body_html = models.TextField(blank=True, default="")
+    created = models.DateTimeField(auto_now_add=True)
+    modified = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self):
+        return self.name
+
+
+class BulkJob(models.Model):
+    """
+    A bulk assignment running in the background, with its progress and outcome.
+
+    .. no_pii:
+    """
+
+    task_id = models.CharField(max_length=36, unique=True)
+    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    target_key = models.CharField(max_length=255)
+    params = models.JSONField(default=dict)
+    state = models.CharField(max_length=16, default="PENDING")
+    total = models.PositiveIntegerField(default=0)
+    done = models.PositiveIntegerField(default=0)
+    created_users = models.JSONField(default=list)
+    skipped = models.JSONField(default=list)
+    failed = models.JSONField(default=list)
+    created = models.DateTimeField(auto_now_add=True)
+    modified = models.DateTimeField(auto_now=True)
+
+    def __str__(self):
+        return f"bulk {self.task_id} ({self.state} {self.done}/{self.total})"

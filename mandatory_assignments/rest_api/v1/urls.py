@@ -1,0 +1,13 @@
+"""
+Version 1 of the REST API (SPEC §3): reversed as ``mandatory_assignments:v1:<name>``.
+"""
+
+from django.urls import path
+
+from . import views
+
+app_name = "v1"
+
+urlpatterns = [
+    path("me/preferences/", views.MyPreferencesView.as_view(), name="me-preferences"),
+]

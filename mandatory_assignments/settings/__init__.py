@@ -1,0 +1,1 @@
+"""Plugin settings for the LMS (edx-django-utils plugin framework)."""

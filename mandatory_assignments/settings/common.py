@@ -1,0 +1,114 @@
+"""
+Common plugin settings: every default of the plugin, each documented where it is defined.
+
+The LMS calls ``plugin_settings`` with its settings module; a value the operator already set wins.
+"""
+
+ACE_POLICY_NAME = "mandatory_assignments.opt_out"
+TICK_TASK = "mandatory_assignments.tasks.tick"
+COURSEWARE_FILTER = "org.openedx.learning.vertical_block.render.completed.v1"
+COURSEWARE_STEP = "mandatory_assignments.filters.AddAssignmentBanner"
+INSTRUCTOR_TABS_FILTER = "org.openedx.learning.instructor.dashboard.tabs.requested.v1"
+INSTRUCTOR_TABS_STEP = "mandatory_assignments.filters.AddInstructorDashboardTab"
+INSTRUCTOR_LEGACY_FILTER = "org.openedx.learning.instructor.dashboard.render.started.v1"
+INSTRUCTOR_LEGACY_STEP = "mandatory_assignments.filters.AddInstructorDashboardSection"
+
+DEFAULTS = {
+    # .. setting_name: MANDATORY_ASSIGNMENTS_ENABLED
+    # .. setting_default: True
+    # .. setting_description: Feature switch. When False, the plugin's pages and API answer 404, the tick does
+    #   nothing and no email is sent; stored assignments are kept.
+    "MANDATORY_ASSIGNMENTS_ENABLED": True,
+    # .. setting_name: MANDATORY_ASSIGNMENTS_MIN_LEAD_DAYS
+    # .. setting_default: 3
+    # .. setting_description: A new or changed due date must lie at least this many days after the learner's
+    #   local today; earlier dates are rejected with ``due_date_too_soon``.
+    "MANDATORY_ASSIGNMENTS_MIN_LEAD_DAYS": 3,
+    # .. setting_name: MANDATORY_ASSIGNMENTS_DEFAULT_REMINDERS
+    # .. setting_default: [{"days": 3, "recipient": "student", "template": None}]
+    # .. setting_description: The reminders an assignment gets when none are given (an explicit empty list
+    #   means none).
+    "MANDATORY_ASSIGNMENTS_DEFAULT_REMINDERS": [{"days": 3, "recipient": "student", "template": None}],
+    # .. setting_name: MANDATORY_ASSIGNMENTS_MAX_REMINDERS
+    # .. setting_default: 20
+    # .. setting_description: The most reminders one assignment may have.
+    "MANDATORY_ASSIGNMENTS_MAX_REMINDERS": 20,
+    # .. setting_name: MANDATORY_ASSIGNMENTS_TICK_SECONDS
+    # .. setting_default: 300
+    # .. setting_description: How often Celery beat runs the tick (reminders, overdue marks, new cycles).
+    "MANDATORY_ASSIGNMENTS_TICK_SECONDS": 300,
+    # .. setting_name: MANDATORY_ASSIGNMENTS_DEFAULT_TIME_ZONE
+    # .. setting_default: None (settings.TIME_ZONE)
+    # .. setting_description: The time zone of learners without a valid ``time_zone`` preference.
+    "MANDATORY_ASSIGNMENTS_DEFAULT_TIME_ZONE": None,
+    # .. setting_name: MANDATORY_ASSIGNMENTS_SCOPE
+    # .. setting_default: "none"
+    # .. setting_description: "site" limits staff to the people and courses of their own company (site);
+    #   "none" is a single-tenant LMS.
+    "MANDATORY_ASSIGNMENTS_SCOPE": "none",
+    # .. setting_name: MANDATORY_ASSIGNMENTS_MANAGER_RESOLVER
+    # .. setting_default: "mandatory_assignments.managers.builtin_managers"
+    # .. setting_description: Dotted path to a callable ``user -> list[User]`` giving a person's managers.
+    "MANDATORY_ASSIGNMENTS_MANAGER_RESOLVER": "mandatory_assignments.managers.builtin_managers",
+    # .. setting_name: MANDATORY_ASSIGNMENTS_BULK_SYNC_LIMIT
+    # .. setting_default: 200
+    # .. setting_description: Bulk assignments above this many people run in the background.
+    "MANDATORY_ASSIGNMENTS_BULK_SYNC_LIMIT": 200,
+    # .. setting_name: MANDATORY_ASSIGNMENTS_DEPARTMENT_FIELD
+    # .. setting_default: "department"
+    # .. setting_description: The extended-profile field (``UserProfile.meta``) that names a person's
+    #   department.
+    "MANDATORY_ASSIGNMENTS_DEPARTMENT_FIELD": "department",
+    # .. setting_name: MANDATORY_ASSIGNMENTS_DELIVERY_LEASE_SECONDS
+    # .. setting_default: 900
+    # .. setting_description: A claimed reminder whose worker did not hand the email over within this time is
+    #   released and sent by a later tick.
+    "MANDATORY_ASSIGNMENTS_DELIVERY_LEASE_SECONDS": 900,
+    # .. setting_name: MANDATORY_ASSIGNMENTS_SEND_CHUNK_SIZE
+    # .. setting_default: 100
+    # .. setting_description: How many deliveries one Celery send task handles.
+    "MANDATORY_ASSIGNMENTS_SEND_CHUNK_SIZE": 100,
+}
+
+
+def _append_filter_step(settings, filter_type, step):
+    """Add our pipeline step to a filter without replacing other plugins' steps."""
+    config = getattr(settings, "OPEN_EDX_FILTERS_CONFIG", None) or {}
+    entry = config.setdefault(filter_type, {"fail_silently": True, "pipeline": []})
+    pipeline = entry.setdefault("pipeline", [])
+    if step not in pipeline:
+        pipeline.append(step)
+    settings.OPEN_EDX_FILTERS_CONFIG = config
+
+
+def register_shared_settings(settings):
+    """
+    Settings that must be merged in both common and production: production YAML is applied before
+    the production plugin settings and may replace the dicts set by common.
+    """
+    for filter_type, step in (
+        (COURSEWARE_FILTER, COURSEWARE_STEP),
+        (INSTRUCTOR_TABS_FILTER, INSTRUCTOR_TABS_STEP),
+        (INSTRUCTOR_LEGACY_FILTER, INSTRUCTOR_LEGACY_STEP),
+    ):
+        _append_filter_step(settings, filter_type, step)
+
+    schedule = getattr(settings, "CELERYBEAT_SCHEDULE", None) or {}
+    schedule.setdefault(
+        "mandatory_assignments.tick",
+        {"task": TICK_TASK, "schedule": settings.MANDATORY_ASSIGNMENTS_TICK_SECONDS, "options": {"expires": 240}},
+    )
+    settings.CELERYBEAT_SCHEDULE = schedule
+
+    policies = list(getattr(settings, "ACE_ENABLED_POLICIES", None) or [])
+    if ACE_POLICY_NAME not in policies:
+        policies.append(ACE_POLICY_NAME)
+    settings.ACE_ENABLED_POLICIES = policies
+
+
+def plugin_settings(settings):
+    """Apply the plugin's defaults to the LMS settings."""
+    for name, value in DEFAULTS.items():
+        if not hasattr(settings, name):
+            setattr(settings, name, value)
+    register_shared_settings(settings)

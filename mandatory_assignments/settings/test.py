@@ -1,0 +1,10 @@
+"""
+Test plugin settings: the common defaults.
+"""
+
+from .common import plugin_settings as common_plugin_settings
+
+
+def plugin_settings(settings):
+    """Use the common defaults in tests."""
+    common_plugin_settings(settings)

@@ -1,0 +1,1 @@
+"""Simulated ``common`` package of the Open edX platform (sandbox only)."""

@@ -1,0 +1,1 @@
+"""Simulated ``common.djangoapps`` (sandbox only)."""

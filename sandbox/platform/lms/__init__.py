@@ -1,0 +1,1 @@
+"""Simulated ``lms`` package of the Open edX platform (sandbox only)."""

@@ -1,0 +1,1 @@
+"""Simulated ``lms.djangoapps`` (sandbox only)."""

@@ -1,0 +1,1 @@
+"""Simulated certificates app: generated certificates and their events."""

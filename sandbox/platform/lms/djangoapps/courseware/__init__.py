@@ -1,0 +1,1 @@
+"""Simulated courseware: access checks."""

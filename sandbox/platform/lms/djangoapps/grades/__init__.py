@@ -1,0 +1,1 @@
+"""Simulated grades app: persisted course grades and their events."""

@@ -1,0 +1,1 @@
+"""Simulated support app: the course reset feature."""

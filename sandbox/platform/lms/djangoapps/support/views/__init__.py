@@ -1,0 +1,1 @@
+"""Views of the support app (only the course reset helpers are simulated)."""

@@ -1,0 +1,1 @@
+"""Simulated teams app: course teams and memberships."""

@@ -1,0 +1,1 @@
+"""Simulated ``openedx`` package of the Open edX platform (sandbox only)."""

@@ -1,0 +1,1 @@
+"""Simulated ``openedx.core.djangoapps`` (sandbox only)."""

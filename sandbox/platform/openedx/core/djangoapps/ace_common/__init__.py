@@ -1,0 +1,1 @@
+"""Shared pieces for ACE messages: base message type and template context."""

@@ -1,0 +1,1 @@
+"""Simulated course content apps."""

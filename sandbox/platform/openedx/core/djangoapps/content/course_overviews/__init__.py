@@ -1,0 +1,1 @@
+"""Simulated course overviews: the LMS's cached course metadata."""

@@ -1,0 +1,1 @@
+"""Simulated cohorts (course groups)."""

@@ -1,0 +1,1 @@
+"""Platform-internal Django signals."""

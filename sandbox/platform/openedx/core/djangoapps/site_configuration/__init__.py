@@ -1,0 +1,1 @@
+"""Simulated site configuration: per-site values such as ``course_org_filter``."""

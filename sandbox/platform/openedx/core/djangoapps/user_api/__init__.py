@@ -1,0 +1,1 @@
+"""Simulated user API: preferences, errors and account signals."""

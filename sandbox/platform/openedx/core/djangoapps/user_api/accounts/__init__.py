@@ -1,0 +1,1 @@
+"""Account lifecycle (retirement signals)."""

@@ -1,0 +1,1 @@
+"""Simulated ``openedx.core.lib`` helpers."""
