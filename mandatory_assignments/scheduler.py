@@ -39,13 +39,17 @@ def run(now):
 
 
 def dispatch(delivery_ids):
-    """Hand the deliveries to Celery in chunks, once the claim is committed."""
+    """
+    Hand the claimed deliveries to Celery in chunks. The claims are committed by now (each batch is its
+    own transaction); should a caller run the tick inside a transaction of its own, a worker that cannot
+    see a row yet simply skips it and the lease brings it back to a later tick.
+    """
     from . import tasks  # pylint: disable=import-outside-toplevel
 
     size = setting("SEND_CHUNK_SIZE")
     chunks = [delivery_ids[start:start + size] for start in range(0, len(delivery_ids), size)]
     for chunk in chunks:
-        transaction.on_commit(lambda chunk=chunk: tasks.send_deliveries.delay(chunk))
+        tasks.send_deliveries.delay(chunk)
     return len(chunks)
 
 

@@ -79,7 +79,7 @@ class Command(BaseCommand):
         if options["strict"] and rejected:
             raise CommandError(f"{len(rejected)} row(s) rejected; nothing imported (--strict).")
 
-        plan = managers_by_user(accepted, users)
+        plan = managers_by_user(accepted)
         for username, manager_names in plan.items():
             self.apply(users[username], [users[name] for name in manager_names], options)
 
@@ -115,9 +115,9 @@ class Command(BaseCommand):
     # Writing --------------------------------------------------------------------------------------
 
     def apply(self, user, managers, options):
-        before = api_builtin_manager_ids(user)
+        before = builtin_manager_ids(user)
         if options["add"]:
-            keep = [manager for manager in get_user_model().objects.filter(pk__in=before)]
+            keep = list(get_user_model().objects.filter(pk__in=before))
             managers = keep + [manager for manager in managers if manager.pk not in before]
         removed = sorted(
             get_user_model().objects.filter(pk__in=before - {manager.pk for manager in managers})
@@ -138,7 +138,7 @@ class Command(BaseCommand):
             )
 
 
-def api_builtin_manager_ids(user):
+def builtin_manager_ids(user):
     """The ids of ``user``'s managers in the built-in relation (active or not)."""
     from mandatory_assignments.models import ManagerRelation  # pylint: disable=import-outside-toplevel
 
@@ -200,7 +200,7 @@ def check_rows(rows, users):
             seen[(row.username, row.manager_username)] = row.line
 
 
-def managers_by_user(accepted, users):
+def managers_by_user(accepted):
     """``{username: [manager_username, ...]}`` in file order."""
     plan = {}
     for row in accepted:

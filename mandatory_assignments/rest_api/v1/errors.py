@@ -52,6 +52,9 @@ def exception_handler(exc, context):
         return None  # not an API error: a 500, raised as usual
     if isinstance(exc, exceptions.ValidationError):
         response.data = validation_error_body(exc)
+    elif isinstance(exc, exceptions.ParseError):
+        # A body that is not JSON is invalid input like any other.
+        response.data = error_body(INVALID, _detail_of(response.data))
     else:
         response.data = error_body(_code_of(response.data), _detail_of(response.data))
     return response

@@ -1,0 +1,375 @@
+"""
+The ACE (edx-ace) messages of mandatory assignments, and what goes into them.
+
+Exactly five message types, each with its templates under
+``templates/mandatory_assignments/edx_ace/<name>/email/``: ``assigned``, ``reminder`` (before and on the
+due date), ``overdue`` (dunning), ``withdrawn`` and ``new_cycle``. The message type classes subclass the
+platform's ``BaseMessageType`` (it sets the site's from-address), which is only importable inside the
+LMS, so they are built on first use by :func:`message_type`.
+
+Every message is rendered in its recipient's language. Nothing in a context may trip the platform's
+course-email opt-out policy: there is no ``course_ids`` key, ever.
+"""
+
+import datetime
+import json
+import logging
+import smtplib
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.utils import formats, timezone, translation
+from django.utils.translation import gettext as _
+
+from . import compat, email_templates, rules, targets
+from .models import Assignment, Delivery, EmailTemplate, Reminder
+
+log = logging.getLogger(__name__)
+
+APP_LABEL = "mandatory_assignments"
+ASSIGNED = "assigned"
+REMINDER = "reminder"
+OVERDUE = "overdue"
+WITHDRAWN = "withdrawn"
+NEW_CYCLE = "new_cycle"
+MESSAGE_NAMES = (ASSIGNED, REMINDER, OVERDUE, WITHDRAWN, NEW_CYCLE)
+# The messages a person can turn off (see policies.py); the others are service messages.
+REMINDER_MESSAGES = (REMINDER, OVERDUE)
+NOTICE_MESSAGES = (ASSIGNED, NEW_CYCLE)
+
+LANGUAGE_PREFERENCE = "pref-lang"
+MY_ASSIGNMENTS_PATH = "/mandatory_assignments/my/"
+# The platform's course-email opt-out policy denies any message whose context has this key.
+FORBIDDEN_CONTEXT_KEYS = ("course_ids",)
+
+_MESSAGE_TYPES = {}
+
+
+# Message types ------------------------------------------------------------------------------------
+
+def message_type(name):
+    """
+    The ACE message type class called ``name`` (one of :data:`MESSAGE_NAMES`), built on first use as
+    a subclass of the platform's ``BaseMessageType``.
+    """
+    if name not in MESSAGE_NAMES:
+        raise ValueError(f"unknown message type {name!r}")
+    if name not in _MESSAGE_TYPES:
+        _MESSAGE_TYPES[name] = _build_message_type(name)
+    return _MESSAGE_TYPES[name]
+
+
+def _build_message_type(name):
+    base = compat.base_message_type()
+
+    def __init__(self, *args, **kwargs):
+        base.__init__(self, *args, **kwargs)
+        # Service emails about a binding obligation: the transactional channel, not a marketing one.
+        self.options["transactional"] = True
+
+    class_name = "".join(part.capitalize() for part in name.split("_")) + "Message"
+    return type(
+        class_name,
+        (base,),
+        {"APP_LABEL": APP_LABEL, "NAME": name, "__init__": __init__, "__module__": __name__},
+    )
+
+
+# What a message is about --------------------------------------------------------------------------
+
+@dataclass
+class Facts:
+    """The assignment data a message names (the assignment row may already be gone: withdrawn)."""
+
+    user: object
+    assigned_by: object
+    target_key: str
+    target_type: str
+    due_date: datetime.date
+    note: str
+    cycle: int
+    status: str
+    reminder_days: int = 0
+
+
+def _facts_of_assignment(assignment, reminder_days=0, due_date=None):
+    return Facts(
+        user=assignment.user,
+        assigned_by=assignment.assigned_by,
+        target_key=assignment.target_key,
+        target_type=assignment.target_type,
+        due_date=due_date or assignment.due_date,
+        note=assignment.note,
+        cycle=assignment.cycle,
+        status=assignment.status,
+        reminder_days=reminder_days,
+    )
+
+
+# Deciding ----------------------------------------------------------------------------------------
+
+def reason_not_to_send(delivery_row):
+    """Why this delivery must not be sent now (a short English reason for the records), or ``None``."""
+    recipient = delivery_row.recipient
+    if recipient is None:
+        return "the recipient no longer exists"
+    if not recipient.is_active:
+        return "the recipient's account is not active"
+    if not recipient.email:
+        return "the recipient has no email address"
+    if delivery_row.message not in REMINDER_MESSAGES:
+        return None
+    assignment = delivery_row.assignment
+    if assignment.completed_at is not None:
+        return "the assignment is completed"
+    if assignment.cycle != delivery_row.cycle:
+        return "the assignment is in another cycle now"
+    if assignment.due_date != delivery_row.due_date:
+        return "the due date was changed"
+    if delivery_row.message == OVERDUE and timezone.now() < assignment.deadline:
+        return "not overdue"
+    return None
+
+
+def notice_deliveries(message, assignment_ids):
+    """Unsaved deliveries of the ``assigned`` or ``new_cycle`` notice: one per assignment, to the person."""
+    if message not in NOTICE_MESSAGES:
+        raise ValueError(f"{message!r} is not a notice")
+    assignments = Assignment.objects.filter(pk__in=list(assignment_ids)).select_related("user")
+    return [
+        Delivery(
+            assignment=assignment,
+            message=message,
+            cycle=assignment.cycle,
+            reminder_days=0,
+            recipient_kind="student",
+            recipient=assignment.user,
+            due_date=assignment.due_date,
+            state=Delivery.PENDING,
+        )
+        for assignment in assignments
+    ]
+
+
+# Composing ----------------------------------------------------------------------------------------
+
+def site_for(user):
+    """The Site of the person's company, else the current site."""
+    domain = compat.get_signup_sites([user.id]).get(user.id) if user is not None else None
+    return compat.get_site_by_domain(domain)
+
+
+def language_of(user):
+    """The person's ``pref-lang`` preference, when the platform supports it, else the default language."""
+    preferred = compat.get_user_preference(user, LANGUAGE_PREFERENCE) if user is not None else None
+    if preferred and isinstance(preferred, str):
+        try:
+            return translation.get_supported_language_variant(preferred.strip())
+        except LookupError:
+            pass
+    return settings.LANGUAGE_CODE
+
+
+def _time_zone_of(user):
+    from . import api  # pylint: disable=import-outside-toplevel
+
+    return api.user_time_zone(user)
+
+
+def _display_names(users):
+    users = [user for user in users if user is not None]
+    names = compat.get_profile_names([user.id for user in users]) if users else {}
+    return {user.id: (names.get(user.id) or "").strip() or user.username for user in users}
+
+
+def _target_name(target_key):
+    target = targets.resolve(target_key)
+    return target.display_name if target is not None else target_key
+
+
+def _status_label(status):
+    labels = dict(rules.STATUS_CHOICES)
+    if status == WITHDRAWN:
+        return _("Withdrawn")
+    return str(labels.get(status, status))
+
+
+def _role_label(role):
+    return {
+        "student": _("the person the assignment is for"),
+        "assigned_by": _("the person who made the assignment"),
+        "managers": _("a manager of the person"),
+    }.get(role, role)
+
+
+def _json_safe(context):
+    """ACE serialises the context: keep only JSON values (lazy strings and dates become text)."""
+    return json.loads(json.dumps(context, default=str))
+
+
+def build_context(name, facts, recipient, recipient_kind, site, language):
+    """The template context of message ``name`` to ``recipient``, rendered in ``language``."""
+    context = dict(compat.get_base_template_context(site) or {})
+    names = _display_names([facts.user, recipient, facts.assigned_by])
+    tz = _time_zone_of(facts.user)
+    root = getattr(settings, "LMS_ROOT_URL", "").rstrip("/")
+    days = abs(facts.reminder_days) if name in REMINDER_MESSAGES else 0
+    with translation.override(language):
+        due_date = formats.date_format(facts.due_date, "DATE_FORMAT")
+        context.update({
+            "message_name": name,
+            "learner_name": names.get(facts.user.id, ""),
+            "recipient_name": names.get(recipient.id, ""),
+            "recipient_role": recipient_kind,
+            "recipient_role_label": _role_label(recipient_kind),
+            "assigned_by_name": names.get(facts.assigned_by.id, "") if facts.assigned_by is not None else "",
+            "target_key": facts.target_key,
+            "target_name": _target_name(facts.target_key),
+            "target_type": facts.target_type,
+            "target_type_label": _("learning path") if facts.target_type == "path" else _("course"),
+            "target_url": targets.url_of(facts.target_key, facts.target_type),
+            "due_date": due_date,
+            "due_date_iso": facts.due_date.isoformat(),
+            "time_zone": tz.key,
+            "deadline_explanation": _(
+                "The deadline is the end of {date} (midnight) in the time zone {zone}."
+            ).format(date=due_date, zone=tz.key),
+            "note": facts.note or "",
+            "days": days,
+            "days_before": max(facts.reminder_days, 0) if name == REMINDER else 0,
+            "days_after": max(-facts.reminder_days, 0) if name == OVERDUE else 0,
+            "cycle": facts.cycle,
+            "status": _status_label(facts.status),
+            "status_code": facts.status,
+            "my_assignments_url": f"{root}{MY_ASSIGNMENTS_PATH}",
+            "turn_off_reminders": (
+                _("You can turn reminder emails off on your “My mandatory assignments” page.")
+                if name in REMINDER_MESSAGES else ""
+            ),
+        })
+    for key in FORBIDDEN_CONTEXT_KEYS:
+        context.pop(key, None)
+    return _json_safe(context)
+
+
+def placeholder_values(context):
+    """The values of the custom templates' placeholders (see ``email_templates.PLACEHOLDERS``)."""
+    values = {name: context.get(name, "") for name in email_templates.PLACEHOLDERS}
+    values["recipient_role"] = context.get("recipient_role_label", "")
+    values["target_type"] = context.get("target_type_label", "")
+    return values
+
+
+def _custom_template(delivery_row):
+    """The custom email template the reminder of this delivery names, or ``None``."""
+    if delivery_row.message not in REMINDER_MESSAGES:
+        return None
+    name = (
+        Reminder.objects.filter(
+            assignment_id=delivery_row.assignment_id,
+            days=delivery_row.reminder_days,
+            recipient=delivery_row.recipient_kind,
+        )
+        .values_list("template", flat=True)
+        .first()
+    )
+    if not name:
+        return None
+    template = EmailTemplate.objects.filter(name=name).first()
+    if template is None:
+        log.warning("Email template %r of assignment %s is gone: the default is used", name, delivery_row.assignment_id)
+    return template
+
+
+def _with_custom_template(context, template, language):
+    with translation.override(language):
+        rendered = email_templates.render_template(template, placeholder_values(context))
+    context.update({
+        "custom_template": template.name,
+        "custom_subject": rendered["subject"],
+        "custom_text": rendered["text"],
+        "custom_html": rendered["html"],
+    })
+    return context
+
+
+def compose(name, facts, recipient, recipient_kind, site, template=None):
+    """The edx-ace message ``name`` about ``facts`` to ``recipient``, in the recipient's language."""
+    from edx_ace.recipient import Recipient  # pylint: disable=import-outside-toplevel
+
+    language = language_of(recipient)
+    context = build_context(name, facts, recipient, recipient_kind, site, language)
+    if template is not None:
+        context = _with_custom_template(context, template, language)
+    return message_type(name)(context=context).personalize(
+        recipient=Recipient(lms_user_id=recipient.id, email_address=recipient.email),
+        language=language,
+        user_context={},
+    )
+
+
+def compose_for_delivery(delivery_row):
+    """The message of a claimed delivery row (``assignment``, its people and ``recipient`` loaded)."""
+    assignment = delivery_row.assignment
+    facts = _facts_of_assignment(assignment, delivery_row.reminder_days, delivery_row.due_date)
+    site = site_for(assignment.user)
+    # BaseMessageType reads the site's from-address when it is created: create it inside the site.
+    with compat.emulate_http_request(site=site, user=delivery_row.recipient):
+        return compose(
+            delivery_row.message, facts, delivery_row.recipient, delivery_row.recipient_kind, site,
+            template=_custom_template(delivery_row),
+        )
+
+
+# Sending the withdrawn notice ------------------------------------------------------------------------
+
+def _facts_of_notice(notice, user):
+    return Facts(
+        user=user,
+        assigned_by=None,
+        target_key=notice["target_key"],
+        target_type=notice.get("target_type") or "course",
+        due_date=datetime.date.fromisoformat(notice["due_date"]),
+        note=notice.get("note") or "",
+        cycle=notice.get("cycle") or 1,
+        status=WITHDRAWN,
+    )
+
+
+def send_withdrawn(notice):
+    """
+    Send the ``withdrawn`` email described by ``notice`` (``notifications.withdrawn_notice``).
+
+    Raises ``OSError`` or ``smtplib.SMTPException`` when the email could not be handed over, so that
+    the task retries: edx-ace swallows SMTP errors, so its success signal is what counts.
+    """
+    from edx_ace import ace, policy  # pylint: disable=import-outside-toplevel
+    from edx_ace.channel import ChannelType  # pylint: disable=import-outside-toplevel
+    from edx_ace.signals import ACE_MESSAGE_SENT  # pylint: disable=import-outside-toplevel
+
+    user = get_user_model().objects.filter(pk=notice.get("user_id")).first()
+    if user is None or not user.is_active or not user.email:
+        log.info("Withdrawn notice of assignment %s not sent: no active recipient", notice.get("assignment_id"))
+        return False
+    site = site_for(user)
+    with compat.emulate_http_request(site=site, user=user):
+        message = compose(WITHDRAWN, _facts_of_notice(notice, user), user, "student", site)
+        if ChannelType.EMAIL not in policy.channels_for(message):
+            log.info("Withdrawn notice of assignment %s blocked by an ACE policy", notice.get("assignment_id"))
+            return False
+        confirmed = []
+
+        def on_sent(sender, message=None, **kwargs):  # pylint: disable=unused-argument
+            if isinstance(message, dict) and message.get("uuid") == str(outgoing.uuid):
+                confirmed.append(True)
+
+        outgoing = message
+        ACE_MESSAGE_SENT.connect(on_sent, weak=False)
+        try:
+            ace.send(message)
+        finally:
+            ACE_MESSAGE_SENT.disconnect(on_sent)
+    if not confirmed:
+        raise smtplib.SMTPException(f"edx-ace did not confirm the withdrawn notice {message.uuid}")
+    return True

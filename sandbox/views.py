@@ -1,0 +1,98 @@
+"""
+Pages of the simulated LMS: home, a course page, a unit of the courseware and the legacy instructor dashboard.
+"""
+
+from django.conf import settings
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpResponseForbidden
+from django.shortcuts import redirect, render
+from django.utils.html import format_html
+from opaque_keys import InvalidKeyError
+from opaque_keys.edx.keys import CourseKey
+from openedx_filters.learning.filters import InstructorDashboardRenderStarted, VerticalBlockRenderCompleted
+from web_fragments.fragment import Fragment
+
+from common.djangoapps.student.models import CourseEnrollment
+from lms.djangoapps.courseware.access import has_access
+from openedx.core.djangoapps.content.course_overviews.models import CourseOverview
+
+from .courseware import SandboxVerticalBlock
+
+
+def platform_context(request):
+    """Template context shared by the sandbox pages."""
+    return {"platform_name": settings.PLATFORM_NAME, "lms_root_url": settings.LMS_ROOT_URL}
+
+
+def home(request):
+    """Links to the plugin's pages and the courses."""
+    courses = CourseOverview.objects.order_by("id")
+    return render(request, "sandbox/home.html", {"courses": courses})
+
+
+def course_home(request, course_id):
+    """A course's page: its name, enrollment and links into it."""
+    overview = _get_course(course_id)
+    enrollment = CourseEnrollment.get_enrollment(request.user, overview.id)
+    return render(
+        request,
+        "sandbox/course.html",
+        {
+            "course": overview,
+            "enrollment": enrollment,
+            "is_staff": bool(has_access(request.user, "staff", overview.id)),
+        },
+    )
+
+
+@login_required
+def courseware_unit(request, course_id):
+    """A unit of the course, rendered as the LMS renders a vertical: then its render filter runs."""
+    overview = _get_course(course_id)
+    if not has_access(request.user, "load", overview.id):
+        return HttpResponseForbidden("Enroll in the course to see its content.")
+    block = SandboxVerticalBlock(overview, request.user)
+    fragment = Fragment(format_html("<div class='vert-mod'><p>{}</p></div>", block.display_name))
+    context = {"username": request.user.username}
+    try:
+        block, fragment, context, view = VerticalBlockRenderCompleted.run_filter(
+            block=block, fragment=fragment, context=context, view="student_view"
+        )
+    except VerticalBlockRenderCompleted.PreventVerticalBlockRender as exc:
+        fragment = Fragment(format_html("<div class='vert-mod'><p>{}</p></div>", str(exc)))
+    return render(request, "sandbox/unit.html", {"course": overview, "fragment": fragment})
+
+
+@login_required
+def instructor_dashboard(request, course_id):
+    """The legacy instructor dashboard: its sections, after the render filter added its own."""
+    overview = _get_course(course_id)
+    if not has_access(request.user, "staff", overview.id):
+        raise Http404
+    sections = [
+        {
+            "section_key": "course_info",
+            "section_display_name": "Course Info",
+            "fragment": Fragment(format_html("<p>{}</p><p>{}</p>", overview.display_name, overview.id)),
+        }
+    ]
+    context = {"course": overview, "sections": sections}
+    template_name = "sandbox/instructor_dashboard.html"
+    try:
+        context, template_name = InstructorDashboardRenderStarted.run_filter(
+            context=context, template_name=template_name
+        )
+    except InstructorDashboardRenderStarted.RenderInvalidDashboard as exc:
+        return render(request, exc.instructor_template, exc.template_context)
+    except InstructorDashboardRenderStarted.RedirectToPage as exc:
+        return redirect(exc.redirect_to or "/")
+    except InstructorDashboardRenderStarted.RenderCustomResponse as exc:
+        return exc.response
+    return render(request, template_name, context)
+
+
+def _get_course(course_id):
+    try:
+        return CourseOverview.get_from_id(CourseKey.from_string(course_id))
+    except (InvalidKeyError, CourseOverview.DoesNotExist):
+        raise Http404 from None
