@@ -99,7 +99,7 @@ setup(
     long_description=README,
     long_description_content_type="text/x-rst",
     author="Open edX community",
-    license="AGPL 3.0",
+    license="AGPL-3.0-or-later",
     # Only the plugin: the sandbox (simulated LMS) and the tests are never packaged.
     packages=find_packages(include=["mandatory_assignments", "mandatory_assignments.*"]),
     include_package_data=True,
@@ -123,7 +123,6 @@ setup(
         "Framework :: Django :: 5.2",
         "Intended Audience :: Developers",
         "Intended Audience :: Education",
-        "License :: OSI Approved :: GNU Affero General Public License v3 or later (AGPLv3+)",
         "Natural Language :: English",
         "Programming Language :: Python :: 3",
         "Programming Language :: Python :: 3.11",

@@ -35,7 +35,6 @@ from .models import (
     Reminder,
 )
 
-
 # Read-only building blocks ------------------------------------------------------------------------
 
 class ReadOnlyAdminMixin:
@@ -113,7 +112,7 @@ class AssignmentAdmin(ReadOnlyModelAdmin):
     """
 
     list_display = ("id", "user", "target_key", "due_date", "status_display", "cycle", "repeat_weeks", "assigned_by")
-    list_filter = (StatusFilter, "target_type", "repeat_weeks", "due_date")
+    list_filter = (StatusFilter, "target_type", "repeat_weeks")
     list_select_related = ("user", "assigned_by")
     search_fields = ("user__username", "user__email", "target_key")
     raw_id_fields = ("user", "assigned_by")
@@ -257,7 +256,7 @@ class EmailTemplateForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         from .email_templates import PLACEHOLDERS  # pylint: disable=import-outside-toplevel
 
-        names = ", ".join("{{ %s }}" % name for name in sorted(PLACEHOLDERS))
+        names = ", ".join(f"{{{{ {name} }}}}" for name in sorted(PLACEHOLDERS))
         for field_name in ("subject", "body_text", "body_html"):
             self.fields[field_name].help_text = _("Placeholders: %(names)s") % {"names": names}
 

@@ -93,14 +93,15 @@ def get_preference_for_users(user_ids, key):
     """``{user_id: value}`` of one preference for many users, in one query."""
     from openedx.core.djangoapps.user_api.models import UserPreference
 
-    return UserPreference.get_preference_for_users(list(user_ids), key)
+    rows = UserPreference.get_preference_for_users(list(user_ids), key)
+    return dict(rows.values_list("user_id", "value"))
 
 
-def set_user_preference(requesting_user, key, value):
+def set_user_preference(requesting_user, key, value, username=None):
     """Set a preference through the platform API (it checks who may change it)."""
     from openedx.core.djangoapps.user_api.preferences.api import set_user_preference as platform_set
 
-    platform_set(requesting_user, key, value)
+    platform_set(requesting_user, key, value, username=username)
 
 
 def get_profile_meta_for_users(user_ids):
@@ -182,9 +183,12 @@ def is_global_staff(user):
 def has_course_staff_access(user, course_key):
     """Course staff, instructors and global staff; fails closed."""
     from lms.djangoapps.courseware.access import has_access
+    from opaque_keys.edx.keys import CourseKey
 
     if not (user and user.is_authenticated):
         return False
+    if isinstance(course_key, str):
+        course_key = CourseKey.from_string(course_key)
     return bool(has_access(user, "staff", course_key))
 
 

@@ -95,6 +95,7 @@ def send(delivery_ids):
     after trying all of them when some failed for a reason that may pass.
     """
     from edx_ace import ace, policy  # pylint: disable=import-outside-toplevel
+    from edx_ace.channel import ChannelType  # pylint: disable=import-outside-toplevel
 
     from . import messages  # pylint: disable=import-outside-toplevel
 
@@ -113,7 +114,7 @@ def send(delivery_ids):
             skipped += 1
             continue
         message = messages.compose_for_delivery(row)
-        if not policy.channels_for(message):
+        if ChannelType.EMAIL not in policy.channels_for(message):
             skip(delivery_id, "blocked by an ACE policy (the recipient turned reminder emails off)")
             skipped += 1
             continue

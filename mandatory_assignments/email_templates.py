@@ -16,7 +16,9 @@ from django.utils.translation import gettext_lazy
 # The values a template author may use, each with a description for the admin's help text.
 PLACEHOLDERS = {
     "learner_name": gettext_lazy("The name of the person the assignment is for."),
-    "recipient_name": gettext_lazy("The name of the person this email goes to (the learner, the assigner or a manager)."),
+    "recipient_name": gettext_lazy(
+        "The name of the person this email goes to (the learner, the assigner or a manager)."
+    ),
     "recipient_role": gettext_lazy("Who this email goes to: the person, the assigning person or a manager."),
     "assigned_by_name": gettext_lazy("The name of the person who made the assignment."),
     "target_name": gettext_lazy("The name of the course or learning path."),

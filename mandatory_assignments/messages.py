@@ -233,8 +233,8 @@ def build_context(name, facts, recipient, recipient_kind, site, language):
             "due_date_iso": facts.due_date.isoformat(),
             "time_zone": tz.key,
             "deadline_explanation": _(
-                "The deadline is the end of {date} (midnight) in the time zone {zone}."
-            ).format(date=due_date, zone=tz.key),
+                "The deadline is the end of that day (midnight) in the time zone {zone}."
+            ).format(zone=tz.key),
             "note": facts.note or "",
             "days": days,
             "days_before": max(facts.reminder_days, 0) if name == REMINDER else 0,

@@ -14,19 +14,11 @@ from edx_ace.policy import Policy, PolicyResult
 log = logging.getLogger(__name__)
 
 APP_LABEL = "mandatory_assignments"
-# .. toggle_name: mandatory_assignments_email_reminders (user preference)
-# .. toggle_implementation: UserPreference
-# .. toggle_default: "true" (absent means on)
-# .. toggle_description: "false" turns off every reminder and overdue email of mandatory assignments
-#   addressed to the person, whatever their role; assigned, withdrawn and new-cycle notices still go out.
-EMAIL_REMINDERS_PREFERENCE = "mandatory_assignments_email_reminders"
+# The key and its reading live in preferences.py (documented there as a toggle).
+from .preferences import EMAIL_REMINDERS_PREFERENCE, email_reminders_enabled  # noqa: E402,F401  pylint: disable=wrong-import-position
+
 # The messages the preference covers; the other messages are service notices.
 OPT_OUT_MESSAGES = ("reminder", "overdue")
-
-
-def reminders_turned_off(value):
-    """Whether a stored preference value means "no reminder emails" (only an explicit false does)."""
-    return isinstance(value, str) and value.strip().lower() == "false"
 
 
 class EmailReminderOptOutPolicy(Policy):
@@ -38,9 +30,7 @@ class EmailReminderOptOutPolicy(Policy):
         user = self._recipient_user(message)
         if user is None:
             return PolicyResult(deny=set())
-        from . import compat  # pylint: disable=import-outside-toplevel
-
-        if reminders_turned_off(compat.get_user_preference(user, EMAIL_REMINDERS_PREFERENCE)):
+        if not email_reminders_enabled(user):
             log.info("Reminder email %s to user %s denied: the user turned reminder emails off", message.uuid, user.pk)
             return PolicyResult(deny={ChannelType.EMAIL})
         return PolicyResult(deny=set())

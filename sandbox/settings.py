@@ -178,7 +178,7 @@ REST_FRAMEWORK = {
 }
 JWT_ISSUER = f"{LMS_ROOT_URL}/oauth2"
 JWT_AUDIENCE = "sandbox-lms"
-JWT_SECRET_KEY = "sandbox-jwt-secret"
+JWT_SECRET_KEY = "sandbox-jwt-secret-for-local-use-only-0123456789"
 JWT_AUTH = {
     "JWT_ALGORITHM": "HS256",
     "JWT_AUDIENCE": JWT_AUDIENCE,
@@ -200,6 +200,7 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": os.environ.get("SANDBOX_LOG_LEVEL", "INFO")},
+    "loggers": {"learning_paths": {"level": "WARNING"}},
 }
 
 # Plugin settings, applied as the LMS applies them from its common settings.

@@ -2,19 +2,18 @@
 Pages of the simulated LMS: home, a course page, a unit of the courseware and the legacy instructor dashboard.
 """
 
+from common.djangoapps.student.models import CourseEnrollment
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpResponseForbidden
 from django.shortcuts import redirect, render
 from django.utils.html import format_html
+from lms.djangoapps.courseware.access import has_access
 from opaque_keys import InvalidKeyError
 from opaque_keys.edx.keys import CourseKey
+from openedx.core.djangoapps.content.course_overviews.models import CourseOverview
 from openedx_filters.learning.filters import InstructorDashboardRenderStarted, VerticalBlockRenderCompleted
 from web_fragments.fragment import Fragment
-
-from common.djangoapps.student.models import CourseEnrollment
-from lms.djangoapps.courseware.access import has_access
-from openedx.core.djangoapps.content.course_overviews.models import CourseOverview
 
 from .courseware import SandboxVerticalBlock
 
@@ -49,8 +48,11 @@ def course_home(request, course_id):
 def courseware_unit(request, course_id):
     """A unit of the course, rendered as the LMS renders a vertical: then its render filter runs."""
     overview = _get_course(course_id)
-    if not has_access(request.user, "load", overview.id):
+    is_staff = bool(has_access(request.user, "staff", overview))
+    if not (is_staff or CourseEnrollment.is_enrolled(request.user, overview.id)):
         return HttpResponseForbidden("Enroll in the course to see its content.")
+    if not has_access(request.user, "load", overview):
+        return HttpResponseForbidden("The course has not started yet.")
     block = SandboxVerticalBlock(overview, request.user)
     fragment = Fragment(format_html("<div class='vert-mod'><p>{}</p></div>", block.display_name))
     context = {"username": request.user.username}

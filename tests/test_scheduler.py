@@ -277,8 +277,13 @@ def smtp_server():
             self.messages.append(envelope)
             return "250 OK"
 
+    import socket
+
+    with socket.socket() as probe:  # a free loopback port
+        probe.bind(("127.0.0.1", 0))
+        free_port = probe.getsockname()[1]
     handler = Collect()
-    controller = Controller(handler, hostname="127.0.0.1", port=0)
+    controller = Controller(handler, hostname="127.0.0.1", port=free_port)
     controller.start()
     controller.messages = handler.messages
     yield controller
@@ -288,7 +293,7 @@ def smtp_server():
 def test_smtp_down_for_one_tick_sends_later_once(staff, smtp_server):
     learner = controls.create_user("lou", email="lou@example.com")
     assign_at(at(2026, 11, 30), user=learner, due_date=datetime.date(2026, 12, 10), assigned_by=staff, reminders=[{"days": 3, "recipient": "student"}])
-    port = smtp_server.server.sockets[0].getsockname()[1]
+    port = smtp_server.port
     smtp = {"EMAIL_BACKEND": "django.core.mail.backends.smtp.EmailBackend", "EMAIL_HOST": "127.0.0.1"}
     with override_settings(EMAIL_PORT=1, **smtp):  # nothing listens on port 1: connection refused
         tick(at(2026, 12, 7, 0, 1))

@@ -6,12 +6,6 @@ The LMS calls ``plugin_settings`` with its settings module; a value the operator
 
 ACE_POLICY_NAME = "mandatory_assignments.opt_out"
 TICK_TASK = "mandatory_assignments.tasks.tick"
-COURSEWARE_FILTER = "org.openedx.learning.vertical_block.render.completed.v1"
-COURSEWARE_STEP = "mandatory_assignments.filters.AddAssignmentBanner"
-INSTRUCTOR_TABS_FILTER = "org.openedx.learning.instructor.dashboard.tabs.requested.v1"
-INSTRUCTOR_TABS_STEP = "mandatory_assignments.filters.AddInstructorDashboardTab"
-INSTRUCTOR_LEGACY_FILTER = "org.openedx.learning.instructor.dashboard.render.started.v1"
-INSTRUCTOR_LEGACY_STEP = "mandatory_assignments.filters.AddInstructorDashboardSection"
 
 DEFAULTS = {
     # .. setting_name: MANDATORY_ASSIGNMENTS_ENABLED
@@ -59,6 +53,11 @@ DEFAULTS = {
     # .. setting_description: The extended-profile field (``UserProfile.meta``) that names a person's
     #   department.
     "MANDATORY_ASSIGNMENTS_DEPARTMENT_FIELD": "department",
+    # .. setting_name: MANDATORY_ASSIGNMENTS_LEARNING_PATH_URL
+    # .. setting_default: "{root}/learning-paths/{key}"
+    # .. setting_description: The learner's page of a learning path, linked from emails; ``{root}`` is
+    #   LMS_ROOT_URL and ``{key}`` the path key.
+    "MANDATORY_ASSIGNMENTS_LEARNING_PATH_URL": "{root}/learning-paths/{key}",
     # .. setting_name: MANDATORY_ASSIGNMENTS_DELIVERY_LEASE_SECONDS
     # .. setting_default: 900
     # .. setting_description: A claimed reminder whose worker did not hand the email over within this time is
@@ -71,28 +70,11 @@ DEFAULTS = {
 }
 
 
-def _append_filter_step(settings, filter_type, step):
-    """Add our pipeline step to a filter without replacing other plugins' steps."""
-    config = getattr(settings, "OPEN_EDX_FILTERS_CONFIG", None) or {}
-    entry = config.setdefault(filter_type, {"fail_silently": True, "pipeline": []})
-    pipeline = entry.setdefault("pipeline", [])
-    if step not in pipeline:
-        pipeline.append(step)
-    settings.OPEN_EDX_FILTERS_CONFIG = config
-
-
 def register_shared_settings(settings):
     """
     Settings that must be merged in both common and production: production YAML is applied before
     the production plugin settings and may replace the dicts set by common.
     """
-    for filter_type, step in (
-        (COURSEWARE_FILTER, COURSEWARE_STEP),
-        (INSTRUCTOR_TABS_FILTER, INSTRUCTOR_TABS_STEP),
-        (INSTRUCTOR_LEGACY_FILTER, INSTRUCTOR_LEGACY_STEP),
-    ):
-        _append_filter_step(settings, filter_type, step)
-
     schedule = getattr(settings, "CELERYBEAT_SCHEDULE", None) or {}
     schedule.setdefault(
         "mandatory_assignments.tick",

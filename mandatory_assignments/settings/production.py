@@ -2,7 +2,7 @@
 Production plugin settings: operators override the defaults from ``ENV_TOKENS`` (the LMS YAML).
 """
 
-from .common import DEFAULTS, register_shared_settings
+from mandatory_assignments.settings.common import DEFAULTS, register_shared_settings
 
 
 def plugin_settings(settings):

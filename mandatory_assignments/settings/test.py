@@ -2,7 +2,7 @@
 Test plugin settings: the common defaults.
 """
 
-from .common import plugin_settings as common_plugin_settings
+from mandatory_assignments.settings.common import plugin_settings as common_plugin_settings
 
 
 def plugin_settings(settings):

@@ -121,7 +121,8 @@ def test_post_is_not_a_method_of_it(client):
 
 @pytest.mark.parametrize("method", ["get", "put"])
 def test_anonymous_callers_are_refused(method, person):
-    response = getattr(Client(), method)(URL, data=json.dumps({"email_reminders": False}), content_type="application/json")
+    client = Client()
+    response = client.get(URL) if method == "get" else put(client, {"email_reminders": False})
 
     assert response.status_code == 401
     assert response.json()["code"] == "not_authenticated"
@@ -241,3 +242,22 @@ def test_django_validation_errors_are_invalid_input():
 
     assert response.status_code == 400
     assert response.data == {"code": "invalid", "detail": "Enter the due date as YYYY-MM-DD.", "field_errors": {}}
+
+
+def test_what_the_api_writes_is_what_the_opt_out_policy_reads(client, person):
+    from edx_ace.channel import ChannelType  # pylint: disable=import-outside-toplevel
+    from edx_ace.message import Message  # pylint: disable=import-outside-toplevel
+    from edx_ace.recipient import Recipient  # pylint: disable=import-outside-toplevel
+
+    from mandatory_assignments import policies  # pylint: disable=import-outside-toplevel
+
+    reminder = Message(
+        app_label="mandatory_assignments", name="reminder",
+        recipient=Recipient(lms_user_id=person.id, email_address=person.email), context={},
+    )
+    assert policies.EMAIL_REMINDERS_PREFERENCE == preferences.EMAIL_REMINDERS_PREFERENCE
+    assert policies.EmailReminderOptOutPolicy().check(reminder).deny == set()
+
+    put(client, {"email_reminders": False})
+
+    assert policies.EmailReminderOptOutPolicy().check(reminder).deny == {ChannelType.EMAIL}

@@ -5,7 +5,6 @@ Course and org roles, backed by ``CourseAccessRole``; global staff is ``user.is_
 from abc import ABCMeta, abstractmethod
 
 from django.contrib.auth import get_user_model
-
 from opaque_keys.edx.django.models import CourseKeyField
 
 from .models import CourseAccessRole

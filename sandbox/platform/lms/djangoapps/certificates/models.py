@@ -42,19 +42,19 @@ class GeneratedCertificate(models.Model):
     def __str__(self):
         return f"certificate for {self.user_id} in {self.course_id}: {self.status}"
 
-    @classmethod
-    def certificate_for_student(cls, student, course_id):
-        try:
-            return cls.objects.get(user=student, course_id=course_id)
-        except cls.DoesNotExist:
-            return None
-
     def save(self, *args, **kwargs):
         super().save(*args, **kwargs)
         data = self._event_data()
         CERTIFICATE_CHANGED.send_event(certificate=data)
         if CertificateStatuses.is_passing_status(self.status):
             CERTIFICATE_CREATED.send_event(certificate=data)
+
+    @classmethod
+    def certificate_for_student(cls, student, course_id):
+        try:
+            return cls.objects.get(user=student, course_id=course_id)
+        except cls.DoesNotExist:
+            return None
 
     def _event_data(self):
         return CertificateData(

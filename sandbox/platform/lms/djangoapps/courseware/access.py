@@ -1,10 +1,7 @@
 """
-``has_access``: may this user do this to that course? Reduced to course staff, instructor and load checks.
+``has_access``: may this user do this to that course? Reduced to the staff, instructor and load checks.
 """
 
-from opaque_keys.edx.keys import CourseKey
-
-from common.djangoapps.student.models import CourseEnrollment
 from common.djangoapps.student.roles import (
     CourseInstructorRole,
     CourseStaffRole,
@@ -12,6 +9,7 @@ from common.djangoapps.student.roles import (
     OrgInstructorRole,
     OrgStaffRole,
 )
+from opaque_keys.edx.keys import CourseKey
 from openedx.core.djangoapps.content.course_overviews.models import CourseOverview
 
 
@@ -37,30 +35,46 @@ ACCESS_DENIED = AccessResponse(False, error_code="access_denied")
 
 def has_access(user, action, obj, course_key=None):
     """
-    Check whether ``user`` may perform ``action`` on ``obj`` (a course key, a ``CourseOverview`` or "global").
+    Check whether ``user`` may perform ``action`` on ``obj``; returns an ``AccessResponse``.
 
-    Actions: "staff" (course staff, instructors, org staff and global staff), "instructor",
-    "load" (staff, or an active enrollment). Raises ``TypeError`` for an unknown kind of object.
+    - a ``CourseOverview``: "staff" (course staff, instructors, org staff, global staff), "instructor",
+      "load" (the course has started, or staff; like the LMS, enrollment is *not* checked here);
+    - a ``CourseKey``: "staff", "instructor";
+    - a string: only "global" grants anything ("staff": global staff); any other string, such as a
+      course id *string*, is denied, as in the LMS.
+
+    An unknown action raises ``ValueError``; an unknown kind of object ``TypeError``.
     """
     if isinstance(obj, CourseOverview):
-        obj = obj.id
+        return _has_access_course(user, action, obj)
     if isinstance(obj, CourseKey):
-        return _has_access_course_key(user, action, obj)
-    if obj == "global":
-        return _grant(action == "staff" and GlobalStaff().has_user(user))
+        return _dispatch({"staff": _is_staff, "instructor": _is_instructor}, action, user, obj)
+    if isinstance(obj, str):
+        return _has_access_string(user, action, obj)
     raise TypeError(f"Unknown object type in has_access(): '{type(obj)}'")
 
 
-def _has_access_course_key(user, action, course_key):
+def _has_access_course(user, action, overview):
+    def can_load(user, course_key):
+        return overview.has_started() or _is_staff(user, course_key)
+
+    checkers = {"load": can_load, "staff": _is_staff, "instructor": _is_instructor}
+    return _dispatch(checkers, action, user, overview.id)
+
+
+def _has_access_string(user, action, perm):
+    def check_staff(user, perm):
+        return perm == "global" and GlobalStaff().has_user(user)
+
+    return _dispatch({"staff": check_staff, "support": check_staff}, action, user, perm)
+
+
+def _dispatch(checkers, action, user, obj):
+    if action not in checkers:
+        raise ValueError(f"Unknown action for object type '{type(obj)}': '{action}'")
     if user is None or not user.is_authenticated:
         return ACCESS_DENIED
-    if action == "instructor":
-        return _grant(_is_instructor(user, course_key))
-    if action == "staff":
-        return _grant(_is_staff(user, course_key))
-    if action == "load":
-        return _grant(_is_staff(user, course_key) or CourseEnrollment.is_enrolled(user, course_key))
-    raise ValueError(f"Unknown action for a course: {action!r}")
+    return _grant(checkers[action](user, obj))
 
 
 def _is_instructor(user, course_key):

@@ -11,7 +11,6 @@ import logging
 from collections import namedtuple
 
 from opaque_keys.edx.keys import CourseKey
-
 from openedx.core.djangoapps.signals.signals import (
     COURSE_GRADE_CHANGED,
     COURSE_GRADE_NOW_FAILED,

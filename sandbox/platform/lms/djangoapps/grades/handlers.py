@@ -3,6 +3,7 @@ Grade signal handlers: a computed grade announces the learner's passing status a
 """
 
 from django.dispatch import receiver
+from openedx.core.djangoapps.signals.signals import COURSE_GRADE_NOW_FAILED, COURSE_GRADE_NOW_PASSED
 from openedx_events.learning.data import (
     CcxCourseData,
     CcxCoursePassingStatusData,
@@ -12,8 +13,6 @@ from openedx_events.learning.data import (
     UserPersonalData,
 )
 from openedx_events.learning.signals import CCX_COURSE_PASSING_STATUS_UPDATED, COURSE_PASSING_STATUS_UPDATED
-
-from openedx.core.djangoapps.signals.signals import COURSE_GRADE_NOW_FAILED, COURSE_GRADE_NOW_PASSED
 
 
 @receiver(COURSE_GRADE_NOW_PASSED, dispatch_uid="sandbox.grades.listen_for_passing_grade")

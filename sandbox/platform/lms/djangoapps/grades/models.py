@@ -6,10 +6,9 @@ from django.db import models
 from django.utils.timezone import now
 from model_utils.models import TimeStampedModel
 from opaque_keys.edx.django.models import CourseKeyField
+from openedx.core.djangoapps.signals.signals import COURSE_GRADE_PASSED_FIRST_TIME
 from openedx_events.learning.data import CourseData, PersistentCourseGradeData
 from openedx_events.learning.signals import PERSISTENT_GRADE_SUMMARY_CHANGED
-
-from openedx.core.djangoapps.signals.signals import COURSE_GRADE_PASSED_FIRST_TIME
 
 
 class PersistentCourseGrade(TimeStampedModel):

@@ -2,12 +2,11 @@
 Course reset: courses that opted in, and an audit row per learner reset.
 """
 
+from common.djangoapps.student.models import CourseEnrollment
 from django.contrib.auth import get_user_model
 from django.db.models import CASCADE, DO_NOTHING, BooleanField, CharField, DateTimeField, ForeignKey, TextChoices
 from model_utils.models import TimeStampedModel
 from opaque_keys.edx.django.models import CourseKeyField
-
-from common.djangoapps.student.models import CourseEnrollment
 
 User = get_user_model()
 

@@ -8,10 +8,10 @@ and course grade, the two kinds of progress the sandbox stores.
 import logging
 
 from celery import shared_task
+from common.djangoapps.student.models import CourseEnrollment, get_user_by_username_or_email
 from completion.models import BlockCompletion
 from django.utils import timezone
 
-from common.djangoapps.student.models import CourseEnrollment, get_user_by_username_or_email
 from lms.djangoapps.grades.api import clear_user_course_grades
 
 from .models import CourseResetAudit

@@ -4,13 +4,12 @@ Course teams: groups of enrolled learners within a teamset (``topic_id``) of a c
 
 from uuid import uuid4
 
+from common.djangoapps.student.models import CourseEnrollment
 from django.contrib.auth import get_user_model
 from django.db import models
 from django.utils import timezone
 from django.utils.text import slugify
 from opaque_keys.edx.django.models import CourseKeyField
-
-from common.djangoapps.student.models import CourseEnrollment
 
 from .errors import AlreadyOnTeamInTeamset, NotEnrolledInCourseForTeam
 

@@ -46,7 +46,8 @@ def add_cohort(course_key, name, assignment_type):
     """Create a cohort; raises ``ValueError`` if the course already has one of that name."""
     if CourseUserGroup.objects.filter(course_id=course_key, group_type=CourseUserGroup.COHORT, name=name).exists():
         raise ValueError(f"You cannot create two cohorts with the same name: {name}")
-    return CourseCohort.create(cohort_name=name, course_id=course_key, assignment_type=assignment_type).course_user_group
+    course_cohort = CourseCohort.create(cohort_name=name, course_id=course_key, assignment_type=assignment_type)
+    return course_cohort.course_user_group
 
 
 def get_cohort(user, course_key, assign=True, use_cached=False):

@@ -107,6 +107,21 @@ class CohortMembership(models.Model):
     def __str__(self):
         return f"{self.user_id} in {self.course_user_group_id}"
 
+    def save(self, *args, **kwargs):
+        super().save(*args, **kwargs)
+        user = self.user
+        COHORT_MEMBERSHIP_CHANGED.send_event(
+            cohort=CohortData(
+                user=UserData(
+                    pii=UserPersonalData(username=user.username, email=user.email, name=user.profile.name),
+                    id=user.id,
+                    is_active=user.is_active,
+                ),
+                course=CourseData(course_key=self.course_id),
+                name=self.course_user_group.name,
+            )
+        )
+
     @classmethod
     def assign(cls, cohort, user):
         """Put ``user`` in ``cohort``; returns ``(membership, previous_cohort or None)``."""
@@ -125,18 +140,3 @@ class CohortMembership(models.Model):
             membership.save()
             cohort.users.add(user)
             return membership, previous_cohort
-
-    def save(self, *args, **kwargs):
-        super().save(*args, **kwargs)
-        user = self.user
-        COHORT_MEMBERSHIP_CHANGED.send_event(
-            cohort=CohortData(
-                user=UserData(
-                    pii=UserPersonalData(username=user.username, email=user.email, name=user.profile.name),
-                    id=user.id,
-                    is_active=user.is_active,
-                ),
-                course=CourseData(course_key=self.course_id),
-                name=self.course_user_group.name,
-            )
-        )

@@ -17,7 +17,7 @@ class CourseOverview(TimeStampedModel):
     """
 
     id = CourseKeyField(db_index=True, primary_key=True, max_length=255)
-    display_name = models.TextField(null=True)
+    display_name = models.TextField(null=True)  # noqa: DJ001 -- as in the platform
     org = models.TextField(max_length=255, default="outdated_entry")
     start = models.DateTimeField(null=True)
     end = models.DateTimeField(null=True)

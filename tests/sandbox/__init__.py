@@ -1,0 +1,1 @@
+"""Tests of the simulated LMS (sandbox): it behaves like the LMS where the plugin depends on it."""
