@@ -9,6 +9,7 @@ import os
 import re
 import sys
 import time
+import traceback
 from collections import Counter
 from pathlib import Path
 from urllib.parse import unquote, urlparse
@@ -21,6 +22,32 @@ DEFAULT_MYSQL_URL = "mysql://root@127.0.0.1:3306/ma_bench"
 DEFAULT_SQLITE_URL = f"sqlite:///{REPO_ROOT}/var/benchmark.sqlite3"
 
 
+def _mysql_connect(parsed):
+    import MySQLdb  # pylint: disable=import-outside-toplevel
+
+    return MySQLdb.connect(
+        host=parsed.hostname or "127.0.0.1", port=parsed.port or 3306,
+        user=unquote(parsed.username or "root"), passwd=unquote(parsed.password or ""),
+    )
+
+
+def _mysql_name(parsed):
+    name = unquote(parsed.path.lstrip("/"))
+    if not re.fullmatch(r"[A-Za-z0-9_]+", name):
+        raise SystemExit(f"refusing to drop database {name!r}")
+    return name
+
+
+def drop_database(url):
+    """Drop the MySQL/MariaDB database of ``url``."""
+    parsed = urlparse(url)
+    conn = _mysql_connect(parsed)
+    try:
+        conn.cursor().execute(f"DROP DATABASE IF EXISTS `{_mysql_name(parsed)}`")
+    finally:
+        conn.close()
+
+
 def fresh_database(url):
     """Drop and re-create the database of ``url`` (a MySQL/MariaDB database, or an SQLite file)."""
     parsed = urlparse(url)
@@ -30,15 +57,8 @@ def fresh_database(url):
         for suffix in ("", "-journal", "-wal", "-shm"):
             Path(f"{path}{suffix}").unlink(missing_ok=True)
         return
-    import MySQLdb  # pylint: disable=import-outside-toplevel
-
-    name = unquote(parsed.path.lstrip("/"))
-    if not re.fullmatch(r"[A-Za-z0-9_]+", name):
-        raise SystemExit(f"refusing to drop database {name!r}")
-    conn = MySQLdb.connect(
-        host=parsed.hostname or "127.0.0.1", port=parsed.port or 3306,
-        user=unquote(parsed.username or "root"), passwd=unquote(parsed.password or ""),
-    )
+    name = _mysql_name(parsed)
+    conn = _mysql_connect(parsed)
     try:
         cursor = conn.cursor()
         cursor.execute(f"DROP DATABASE IF EXISTS `{name}`")
@@ -89,17 +109,38 @@ def _shape(sql):
     return _VALUES.sub("VALUES (...)", sql)
 
 
+def _origin():
+    """The innermost plugin line (mandatory_assignments/…) on the stack, with the line that called it."""
+    plugin = str(REPO_ROOT / "mandatory_assignments")
+    frames = [frame for frame in traceback.extract_stack()[:-3] if frame.filename.startswith(plugin)]
+    if not frames:
+        return "(outside the plugin)"
+    inner = frames[-1]
+    where = f"{Path(inner.filename).relative_to(REPO_ROOT)}:{inner.lineno} {inner.name}"
+    if len(frames) > 1:
+        outer = frames[-2]
+        where += f"  <- {Path(outer.filename).name}:{outer.lineno} {outer.name}"
+    return where
+
+
 class QueryCounter:
     """Counts every SQL statement the default connection executes (no 9000-query cap), by shape."""
 
-    def __init__(self):
+    def __init__(self, attribute=False):
         self.total = 0
         self.shapes = Counter()
+        self.attribute = attribute
+        self.origins = Counter()
 
     def __call__(self, execute, sql, params, many, context):
         self.total += 1
         self.shapes[_shape(sql)] += 1
+        if self.attribute:
+            self.origins[_origin()] += 1
         return execute(sql, params, many, context)
+
+    def top_origins(self, limit=12):
+        return "\n".join(f"    {count:>7}  {where}" for where, count in self.origins.most_common(limit))
 
     @contextlib.contextmanager
     def counting(self):

@@ -3,7 +3,9 @@ Settings of the sandbox: a simulated Open edX LMS running the mandatory_assignme
 
 Environment: ``DATABASE_URL`` (``sqlite:///path`` or ``mysql://user:pass@host:port/db``), ``EMAIL_BACKEND``,
 ``EMAIL_FILE_PATH``, ``EMAIL_HOST``/``EMAIL_PORT``, ``CELERY_BROKER_URL`` (unset: tasks run eagerly),
-``SANDBOX_SECRET_KEY``, ``SANDBOX_DEBUG``.
+``SANDBOX_SECRET_KEY``, ``SANDBOX_DEBUG``; ``MANDATORY_ASSIGNMENTS_TICK_SECONDS`` and
+``MANDATORY_ASSIGNMENTS_DELIVERY_LEASE_SECONDS`` (whole seconds; unset: the plugin's defaults — the
+integration tests run the worker with a short tick and lease).
 """
 
 import os
@@ -202,6 +204,12 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": os.environ.get("SANDBOX_LOG_LEVEL", "INFO")},
     "loggers": {"learning_paths": {"level": "WARNING"}},
 }
+
+# Plugin settings the operator may give in the environment (read before the plugin's defaults apply, so
+# that the beat schedule the plugin registers uses the tick given here).
+for _name in ("MANDATORY_ASSIGNMENTS_TICK_SECONDS", "MANDATORY_ASSIGNMENTS_DELIVERY_LEASE_SECONDS"):
+    if os.environ.get(_name):
+        globals()[_name] = int(os.environ[_name])
 
 # Plugin settings, applied as the LMS applies them from its common settings.
 plugins.add_plugin_settings(sys.modules[__name__], "common")
