@@ -12,7 +12,7 @@ LMS = "lms.djangoapp"
 # app loads; the plugin framework connects them once the LMS is ready.
 _EVENT_RECEIVERS = [
     ("openedx_events.learning.signals.COURSE_PASSING_STATUS_UPDATED", "on_course_passing_status_updated"),
-    ("openedx_events.learning.signals.CCX_COURSE_PASSING_STATUS_UPDATED", "on_course_passing_status_updated"),
+    ("openedx_events.learning.signals.CCX_COURSE_PASSING_STATUS_UPDATED", "on_ccx_course_passing_status_updated"),
     ("openedx_events.learning.signals.PERSISTENT_GRADE_SUMMARY_CHANGED", "on_persistent_grade_summary_changed"),
     ("openedx_events.learning.signals.CERTIFICATE_CREATED", "on_certificate_created"),
     ("openedx_events.learning.signals.COURSE_UNENROLLMENT_COMPLETED", "on_course_unenrollment_completed"),

@@ -12,15 +12,25 @@ from . import api
 log = logging.getLogger(__name__)
 
 
-def on_course_passing_status_updated(sender, signal=None, course_passing_status=None, **kwargs):  # pylint: disable=unused-argument
-    """COURSE_PASSING_STATUS_UPDATED (and its CCX twin): sent on every regrade."""
-    data = course_passing_status
-    if data is None:
-        return
-    if data.is_passing:
-        api.record_course_passed(data.user.id, data.course.course_key, evidence="passing_status")
+def _passing_status(user_id, course_key, is_passing):
+    if is_passing:
+        api.record_course_passed(user_id, course_key, evidence="passing_status")
     else:
-        api.record_course_not_passing(data.user.id, data.course.course_key)
+        api.record_course_not_passing(user_id, course_key)
+
+
+def on_course_passing_status_updated(sender, signal=None, course_passing_status=None, **kwargs):  # pylint: disable=unused-argument
+    """COURSE_PASSING_STATUS_UPDATED: sent on every regrade."""
+    data = course_passing_status
+    if data is not None:
+        _passing_status(data.user.id, data.course.course_key, data.is_passing)
+
+
+def on_ccx_course_passing_status_updated(sender, signal=None, course_passing_status=None, **kwargs):  # pylint: disable=unused-argument
+    """CCX_COURSE_PASSING_STATUS_UPDATED: the pass counts for assignments of the CCX course itself."""
+    data = course_passing_status
+    if data is not None:
+        _passing_status(data.user.id, data.course.ccx_course_key, data.is_passing)
 
 
 def on_persistent_grade_summary_changed(sender, signal=None, grade=None, **kwargs):  # pylint: disable=unused-argument

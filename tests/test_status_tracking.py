@@ -171,3 +171,30 @@ def test_retirement_removes_personal_data_and_keeps_completed_cycles(learner, st
     assert done.note == "" and done.status == "completed"
     assert CompletedCycle.objects.filter(user=learner).count() == 1
     assert not AuditEntry.objects.filter(user=learner, changes__note="personal note").exists()
+
+
+def test_a_ccx_pass_completes_an_assignment_of_that_ccx(learner, admin):
+    from ccx_keys.locator import CCXLocator
+    from opaque_keys.edx.keys import CourseKey
+    from openedx_events.learning.data import CcxCourseData, CcxCoursePassingStatusData, UserData, UserPersonalData
+    from openedx_events.learning.signals import CCX_COURSE_PASSING_STATUS_UPDATED
+
+    master = CourseKey.from_string(COURSE)
+    ccx = CCXLocator.from_course_locator(master, "7")
+    controls.create_course(str(ccx), display_name="Safety (CCX)")
+    assignment = api.assign(user=learner, target=str(ccx), due_date=due_in(14), assigned_by=admin)
+
+    def send(course_key):
+        CCX_COURSE_PASSING_STATUS_UPDATED.send_event(
+            course_passing_status=CcxCoursePassingStatusData(
+                is_passing=True,
+                user=UserData(id=learner.id, is_active=True, pii=UserPersonalData(username=learner.username, email=learner.email, name="")),
+                course=CcxCourseData(ccx_course_key=course_key, master_course_key=master),
+            )
+        )
+
+    other = CCXLocator.from_course_locator(master, "8")
+    send(other)
+    assert status_of(assignment) == "assigned"
+    send(ccx)
+    assert status_of(assignment) == "completed"

@@ -1,0 +1,44 @@
+"""
+The plugin settings, applied to an LMS-like settings object the way the plugin framework applies them.
+"""
+
+from types import SimpleNamespace
+
+from mandatory_assignments.settings import common, production
+
+
+def test_common_settings_add_defaults_beat_entry_and_policy_without_replacing_others():
+    settings = SimpleNamespace(
+        CELERYBEAT_SCHEDULE={"other.task": {"task": "other", "schedule": 60}},
+        ACE_ENABLED_POLICIES=["bulk_email_optout"],
+        MANDATORY_ASSIGNMENTS_MIN_LEAD_DAYS=5,
+    )
+    common.plugin_settings(settings)
+    assert settings.MANDATORY_ASSIGNMENTS_MIN_LEAD_DAYS == 5  # the operator's value wins
+    assert settings.MANDATORY_ASSIGNMENTS_TICK_SECONDS == 300
+    assert settings.CELERYBEAT_SCHEDULE["other.task"]["task"] == "other"
+    assert settings.CELERYBEAT_SCHEDULE["mandatory_assignments.tick"]["task"] == "mandatory_assignments.tasks.tick"
+    assert settings.ACE_ENABLED_POLICIES == ["bulk_email_optout", "mandatory_assignments.opt_out"]
+    common.plugin_settings(settings)  # applying twice adds nothing twice
+    assert settings.ACE_ENABLED_POLICIES.count("mandatory_assignments.opt_out") == 1
+
+
+def test_production_settings_restore_what_the_yaml_replaced():
+    settings = SimpleNamespace()
+    common.plugin_settings(settings)
+    # The LMS YAML is applied after common plugin settings and replaces whole dicts and lists.
+    settings.CELERYBEAT_SCHEDULE = {"from.yaml": {"task": "x", "schedule": 1}}
+    settings.ACE_ENABLED_POLICIES = []
+    settings.ENV_TOKENS = {"MANDATORY_ASSIGNMENTS_TICK_SECONDS": 120, "MANDATORY_ASSIGNMENTS_SCOPE": "site"}
+    production.plugin_settings(settings)
+    assert settings.MANDATORY_ASSIGNMENTS_SCOPE == "site"
+    assert settings.CELERYBEAT_SCHEDULE["mandatory_assignments.tick"]["schedule"] == 120
+    assert "from.yaml" in settings.CELERYBEAT_SCHEDULE
+    assert settings.ACE_ENABLED_POLICIES == ["mandatory_assignments.opt_out"]
+
+
+def test_the_sandbox_lms_has_the_beat_entry_and_the_policy():
+    from django.conf import settings
+
+    assert settings.CELERYBEAT_SCHEDULE["mandatory_assignments.tick"]["task"] == "mandatory_assignments.tasks.tick"
+    assert "mandatory_assignments.opt_out" in settings.ACE_ENABLED_POLICIES
