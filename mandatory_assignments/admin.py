@@ -37,6 +37,7 @@ from .models import (
 
 # Read-only building blocks ------------------------------------------------------------------------
 
+
 class ReadOnlyAdminMixin:
     """Viewing only: the rows are written by ``api`` (see the module docstring)."""
 
@@ -66,6 +67,7 @@ class ReadOnlyModelAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
 
 # Assignments --------------------------------------------------------------------------------------
 
+
 class StatusFilter(admin.SimpleListFilter):
     """The status computed for now (the stored ``recorded_status`` may lag until the next tick)."""
 
@@ -89,8 +91,18 @@ class ReminderInline(ReadOnlyInline):
 
 class DeliveryInline(ReadOnlyInline):
     model = Delivery
-    fields = ("message", "cycle", "reminder_days", "recipient_kind", "recipient", "due_date", "state", "reason",
-              "sent_at", "attempts")
+    fields = (
+        "message",
+        "cycle",
+        "reminder_days",
+        "recipient_kind",
+        "recipient",
+        "due_date",
+        "state",
+        "reason",
+        "sent_at",
+        "attempts",
+    )
     verbose_name_plural = _("Emails: sent, pending and skipped")
 
     def get_queryset(self, request):
@@ -217,6 +229,7 @@ class BulkJobAdmin(ReadOnlyModelAdmin):
 
 
 # Kept in the admin --------------------------------------------------------------------------------
+
 
 class ManagerRelationForm(forms.ModelForm):
     class Meta:

@@ -55,6 +55,7 @@ class AssignmentError(ValidationError):
 
 # Reading ------------------------------------------------------------------------------------------
 
+
 def status_q(statuses, now=None):
     """A filter for assignments whose status, computed at ``now``, is one of ``statuses``."""
     now = now or timezone.now()
@@ -88,7 +89,9 @@ def get_assignments(*, user=None, target=None, statuses=None):
 
 
 def user_time_zone(user):
-    return rules.time_zone_or_default(compat.get_user_preference(user, compat.TIME_ZONE_PREFERENCE), default_time_zone_name())
+    return rules.time_zone_or_default(
+        compat.get_user_preference(user, compat.TIME_ZONE_PREFERENCE), default_time_zone_name()
+    )
 
 
 def time_zones_of(user_ids):
@@ -99,6 +102,7 @@ def time_zones_of(user_ids):
 
 
 # Validation ---------------------------------------------------------------------------------------
+
 
 def _parse_due_date(value):
     if isinstance(value, datetime.datetime):
@@ -145,13 +149,17 @@ def _clean_reminders(reminders):
 def _resolve_target(target):
     resolved = targets.resolve(target)
     if resolved is None:
-        raise AssignmentError("unknown_target", _("There is no course or learning path {key}.").format(key=target), "target")
+        raise AssignmentError(
+            "unknown_target", _("There is no course or learning path {key}.").format(key=target), "target"
+        )
     return resolved
 
 
 def _check_may_manage(by, target):
     if not access.can_manage_target(by, target):
-        raise AssignmentError("not_allowed", _("You may not assign or change assignments of {name}.").format(name=target.display_name))
+        raise AssignmentError(
+            "not_allowed", _("You may not assign or change assignments of {name}.").format(name=target.display_name)
+        )
 
 
 def _check_target_company(by, target):
@@ -172,13 +180,14 @@ def _check_person(user):
 
 # Scheduling of reminders --------------------------------------------------------------------------
 
+
 def _reminder_rows(assignment, specs, tz, now):
     return [
         Reminder(
             assignment=assignment,
             days=spec["days"],
             recipient=spec["recipient"],
-            template=spec["template"],
+            template=spec["template"] or "",
             fire_at=_next_fire_at(assignment, spec["days"], tz, now),
         )
         for spec in specs
@@ -216,6 +225,7 @@ def time_zone_changed(user):
 
 # Audit --------------------------------------------------------------------------------------------
 
+
 def _audit_entry(assignment, action, actor=None, changes=None):
     return AuditEntry(
         assignment_id=assignment.pk,
@@ -238,7 +248,10 @@ def record_status(assignment, actor=None, now=None):
     if status == assignment.recorded_status:
         return False
     _audit_entry(
-        assignment, AuditEntry.STATUS_CHANGED, actor, {"from": assignment.recorded_status, "to": status, "cycle": assignment.cycle}
+        assignment,
+        AuditEntry.STATUS_CHANGED,
+        actor,
+        {"from": assignment.recorded_status, "to": status, "cycle": assignment.cycle},
     ).save()
     assignment.recorded_status = status
     Assignment.objects.filter(pk=assignment.pk).update(recorded_status=status)
@@ -246,6 +259,7 @@ def record_status(assignment, actor=None, now=None):
 
 
 # Creating -----------------------------------------------------------------------------------------
+
 
 def _enroll(user, target):
     """Forced enrollment in the course, or in the path and every course of it."""
@@ -255,7 +269,9 @@ def _enroll(user, target):
         for course_key in target.course_keys:
             compat.enroll(user, CourseKey.from_string(course_key))
     except compat.EnrollmentError as exc:
-        raise AssignmentError("not_allowed", _("The platform refused the enrollment: {reason}").format(reason=exc)) from exc
+        raise AssignmentError(
+            "not_allowed", _("The platform refused the enrollment: {reason}").format(reason=exc)
+        ) from exc
 
 
 def _new_assignment(*, user, target, due_date, tz, assigned_by, repeat_weeks, note, now):
@@ -302,14 +318,22 @@ def assign(*, user, target, due_date, assigned_by, repeat_weeks=None, note="", r
     tz = user_time_zone(user)
     _check_due_date(due_date, tz, now)
     if Assignment.objects.filter(user=user, target_key=resolved.key, is_open=True).exists():
-        raise AssignmentError("already_assigned", _("This person already has an open assignment for this target."), "user")
+        raise AssignmentError(
+            "already_assigned", _("This person already has an open assignment for this target."), "user"
+        )
 
     already_enrolled = compat.enrolled_course_keys([user.id], resolved.course_keys)
     try:
         with transaction.atomic():
             assignment = _new_assignment(
-                user=user, target=resolved, due_date=due_date, tz=tz, assigned_by=assigned_by,
-                repeat_weeks=repeat_weeks, note=note, now=now,
+                user=user,
+                target=resolved,
+                due_date=due_date,
+                tz=tz,
+                assigned_by=assigned_by,
+                repeat_weeks=repeat_weeks,
+                note=note,
+                now=now,
             )
             assignment.save()
             Reminder.objects.bulk_create(_reminder_rows(assignment, specs, tz, now))
@@ -342,11 +366,15 @@ def _recognise_existing_state(assignments, target, already_enrolled, now):
                 if is_passing:
                     passed.setdefault(user_id, set()).add(course_key)
                     _store_evidence(user_id, course_key, now, "grade", keep_earlier=True)
-    progressed = set(
-        BlockCompletion.objects.filter(
-            user_id__in=list(enrolled_users), context_key__in=list(target.course_keys), completion__gt=0
-        ).values_list("user_id", flat=True)
-    ) if enrolled_users else set()
+    progressed = (
+        set(
+            BlockCompletion.objects.filter(
+                user_id__in=list(enrolled_users), context_key__in=list(target.course_keys), completion__gt=0
+            ).values_list("user_id", flat=True)
+        )
+        if enrolled_users
+        else set()
+    )
     for user_id, assignment in by_user.items():
         courses_passed = passed.get(user_id, set())
         if courses_passed and courses_passed >= set(target.course_keys):
@@ -359,6 +387,7 @@ def _recognise_existing_state(assignments, target, already_enrolled, now):
 
 # Bulk ---------------------------------------------------------------------------------------------
 
+
 def _resolve_people(users):
     """Split the given people into User objects (deduplicated, in order) and values that name nobody."""
     User = get_user_model()
@@ -370,7 +399,7 @@ def _resolve_people(users):
     lowered = [name.lower() for name in names if "@" in name]
     by_email = {u.email.lower(): u for u in User.objects.filter(email__in=lowered)} if lowered else {}
     invalid = []
-    for value, name in zip(values, names):
+    for value, name in zip(values, names, strict=True):
         user = by_username.get(name) or by_email.get(name.lower())
         if user is None:
             invalid.append((value, _("No person with the username or email {value!r}.").format(value=name)))
@@ -403,7 +432,9 @@ def plan_bulk(*, users, target, due_date, assigned_by, repeat_weeks=None, remind
     companies = access.companies_of(ids + [assigned_by.pk]) if access.scoped() else {}
     zones = time_zones_of(ids)
     open_ids = set(
-        Assignment.objects.filter(user_id__in=ids, target_key=resolved.key, is_open=True).values_list("user_id", flat=True)
+        Assignment.objects.filter(user_id__in=ids, target_key=resolved.key, is_open=True).values_list(
+            "user_id", flat=True
+        )
     )
     earliest_allowed = {}
     create, skipped = [], []
@@ -434,16 +465,19 @@ def bulk_assign(*, users, target, due_date, assigned_by, repeat_weeks=None, note
     """
     now = timezone.now()
     resolved, specs, due_date, plan = plan_bulk(
-        users=users, target=target, due_date=due_date, assigned_by=assigned_by,
-        repeat_weeks=repeat_weeks, reminders=reminders, now=now,
+        users=users,
+        target=target,
+        due_date=due_date,
+        assigned_by=assigned_by,
+        repeat_weeks=repeat_weeks,
+        reminders=reminders,
+        now=now,
     )
     result = BulkResult(skipped=plan["skipped"], failed=plan["failed"])
     pending = plan["create"]
     for start in range(0, len(pending), BULK_CHUNK_SIZE):
-        chunk = pending[start:start + BULK_CHUNK_SIZE]
-        created, failed = _create_chunk(
-            chunk, resolved, due_date, assigned_by, repeat_weeks, note, specs, now
-        )
+        chunk = pending[start : start + BULK_CHUNK_SIZE]
+        created, failed = _create_chunk(chunk, resolved, due_date, assigned_by, repeat_weeks, note, specs, now)
         result.created.extend(created)
         result.failed.extend(failed)
         if progress:
@@ -467,8 +501,14 @@ def _create_chunk(chunk, target, due_date, assigned_by, repeat_weeks, note, spec
                 enrolled.append((user, tz))
         rows = [
             _new_assignment(
-                user=user, target=target, due_date=due_date, tz=tz, assigned_by=assigned_by,
-                repeat_weeks=repeat_weeks, note=note, now=now,
+                user=user,
+                target=target,
+                due_date=due_date,
+                tz=tz,
+                assigned_by=assigned_by,
+                repeat_weeks=repeat_weeks,
+                note=note,
+                now=now,
             )
             for user, tz in enrolled
         ]
@@ -515,6 +555,7 @@ def _create_one_by_one(rows, failed):
 
 
 # Editing and withdrawing --------------------------------------------------------------------------
+
 
 def update(assignment, *, by, due_date=UNCHANGED, note=UNCHANGED, reminders=UNCHANGED, repeat_weeks=UNCHANGED):
     """Change only the fields passed. Editing sends no email; a new due date re-schedules every reminder."""
@@ -580,7 +621,9 @@ def withdraw(assignment, *, by):
             raise AssignmentError("completed_cannot_withdraw", _("A completed assignment cannot be withdrawn."))
         notice = notifications.withdrawn_notice(locked)
         _audit_entry(
-            locked, AuditEntry.WITHDRAWN, by,
+            locked,
+            AuditEntry.WITHDRAWN,
+            by,
             {"due_date": locked.due_date.isoformat(), "cycle": locked.cycle, "status": locked.status},
         ).save()
         locked.delete()
@@ -588,6 +631,7 @@ def withdraw(assignment, *, by):
 
 
 # Status tracking ----------------------------------------------------------------------------------
+
 
 def _store_evidence(user_id, course_key, passed_at, evidence, keep_earlier):
     """Record a pass; with ``keep_earlier`` an existing pass keeps its (earlier) date."""
@@ -616,8 +660,13 @@ def _complete(assignment, when, evidence, actor=None):
     assignment.save()
     assignment.reminder_rows.update(fire_at=None)
     CompletedCycle.objects.create(
-        assignment=assignment, user_id=assignment.user_id, target_key=assignment.target_key,
-        cycle=assignment.cycle, due_date=assignment.due_date, completed_at=when, evidence=evidence,
+        assignment=assignment,
+        user_id=assignment.user_id,
+        target_key=assignment.target_key,
+        cycle=assignment.cycle,
+        due_date=assignment.due_date,
+        completed_at=when,
+        evidence=evidence,
     )
     record_status(assignment, actor=actor, now=when)
 
@@ -709,6 +758,7 @@ def record_progress(user_id, course_key):
 
 # Managers -----------------------------------------------------------------------------------------
 
+
 def set_managers(user, managers):
     """Replace the person's managers in the built-in manager relation."""
     managers = [manager for manager in managers if manager.pk != user.pk]
@@ -730,6 +780,7 @@ def get_managers(user):
 
 # The tick -----------------------------------------------------------------------------------------
 
+
 def run_scheduler(now=None):
     """
     One tick: send due reminders, mark assignments overdue, start new cycles. Returns counts.
@@ -740,6 +791,7 @@ def run_scheduler(now=None):
 
 
 # Enrollment changes, retirement, delivery ----------------------------------------------------------
+
 
 def record_unenrollment(user_id, course_key):
     """Log that the person left a course of one of their open assignments; the assignment stands."""

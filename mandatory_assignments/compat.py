@@ -19,6 +19,7 @@ class EnrollmentError(Exception):
 
 # Enrollment ---------------------------------------------------------------------------------------
 
+
 def enroll(user, course_key):
     """Enroll ``user`` (or re-activate the enrollment) whatever the enrollment window: the assigner decides."""
     from common.djangoapps.student.models import CourseEnrollment, CourseEnrollmentException
@@ -44,6 +45,7 @@ def enrolled_course_keys(user_ids, course_keys):
 
 
 # Courses ------------------------------------------------------------------------------------------
+
 
 def get_course_overviews(course_keys):
     """``{course_key_string: CourseOverview}`` for the courses that exist."""
@@ -72,6 +74,7 @@ def search_course_overviews(text, limit=20):
 
 # Grades -------------------------------------------------------------------------------------------
 
+
 def read_course_grade(user, course_key):
     """``(passed, percent)`` of the stored grade; the platform reads a missing grade as zero."""
     from lms.djangoapps.grades.api import CourseGradeFactory
@@ -81,6 +84,7 @@ def read_course_grade(user, course_key):
 
 
 # Users, profiles and preferences ------------------------------------------------------------------
+
 
 def get_user_preference(user, key):
     """A preference of ``user``, read in the background (no request user needed)."""
@@ -137,6 +141,7 @@ def profile_name_user_ids(text, limit):
 
 # Companies (sites) --------------------------------------------------------------------------------
 
+
 def get_signup_sites(user_ids):
     """
     ``{user_id: domain}``: the company (site) the platform recorded for each user, from
@@ -174,6 +179,7 @@ def get_site_course_orgs(domain):
 
 # Permissions --------------------------------------------------------------------------------------
 
+
 def is_global_staff(user):
     from common.djangoapps.student.roles import GlobalStaff
 
@@ -194,6 +200,7 @@ def has_course_staff_access(user, course_key):
 
 # Cohorts and teams --------------------------------------------------------------------------------
 
+
 def get_course_cohorts(course_key):
     from openedx.core.djangoapps.course_groups.cohorts import get_course_cohorts as platform_cohorts
 
@@ -203,7 +210,6 @@ def get_course_cohorts(course_key):
 def get_cohort_member_ids(course_key, cohort_id):
     """The user ids of a cohort of the course; ``None`` when the course has no such cohort."""
     from django.core.exceptions import ObjectDoesNotExist
-
     from openedx.core.djangoapps.course_groups.cohorts import get_cohort_by_id
 
     try:
@@ -234,6 +240,7 @@ def get_team_member_ids(course_key, team_id):
 
 # Messaging and background work --------------------------------------------------------------------
 
+
 def base_message_type():
     """The platform's ACE message base class (it sets the site's from-address)."""
     from openedx.core.djangoapps.ace_common.message import BaseMessageType
@@ -263,6 +270,7 @@ def get_site_by_domain(domain):
 
 
 # Course reset (for a new cycle) --------------------------------------------------------------------
+
 
 def request_course_reset(user, course_key, reset_by):
     """

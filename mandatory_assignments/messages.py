@@ -48,6 +48,7 @@ _MESSAGE_TYPES = {}
 
 # Message types ------------------------------------------------------------------------------------
 
+
 def message_type(name):
     """
     The ACE message type class called ``name`` (one of :data:`MESSAGE_NAMES`), built on first use as
@@ -77,6 +78,7 @@ def _build_message_type(name):
 
 
 # What a message is about --------------------------------------------------------------------------
+
 
 @dataclass
 class Facts:
@@ -108,6 +110,7 @@ def _facts_of_assignment(assignment, reminder_days=0, due_date=None):
 
 
 # Deciding ----------------------------------------------------------------------------------------
+
 
 def reason_not_to_send(delivery_row):
     """Why this delivery must not be sent now (a short English reason for the records), or ``None``."""
@@ -153,6 +156,7 @@ def notice_deliveries(message, assignment_ids):
 
 
 # Composing ----------------------------------------------------------------------------------------
+
 
 def site_for(user):
     """The Site of the person's company, else the current site."""
@@ -217,37 +221,40 @@ def build_context(name, facts, recipient, recipient_kind, site, language):
     days = abs(facts.reminder_days) if name in REMINDER_MESSAGES else 0
     with translation.override(language):
         due_date = formats.date_format(facts.due_date, "DATE_FORMAT")
-        context.update({
-            "message_name": name,
-            "learner_name": names.get(facts.user.id, ""),
-            "recipient_name": names.get(recipient.id, ""),
-            "recipient_role": recipient_kind,
-            "recipient_role_label": _role_label(recipient_kind),
-            "assigned_by_name": names.get(facts.assigned_by.id, "") if facts.assigned_by is not None else "",
-            "target_key": facts.target_key,
-            "target_name": _target_name(facts.target_key),
-            "target_type": facts.target_type,
-            "target_type_label": _("learning path") if facts.target_type == "path" else _("course"),
-            "target_url": targets.url_of(facts.target_key, facts.target_type),
-            "due_date": due_date,
-            "due_date_iso": facts.due_date.isoformat(),
-            "time_zone": tz.key,
-            "deadline_explanation": _(
-                "The deadline is the end of that day (midnight) in the time zone {zone}."
-            ).format(zone=tz.key),
-            "note": facts.note or "",
-            "days": days,
-            "days_before": max(facts.reminder_days, 0) if name == REMINDER else 0,
-            "days_after": max(-facts.reminder_days, 0) if name == OVERDUE else 0,
-            "cycle": facts.cycle,
-            "status": _status_label(facts.status),
-            "status_code": facts.status,
-            "my_assignments_url": f"{root}{MY_ASSIGNMENTS_PATH}",
-            "turn_off_reminders": (
-                _("You can turn reminder emails off on your “My mandatory assignments” page.")
-                if name in REMINDER_MESSAGES else ""
-            ),
-        })
+        context.update(
+            {
+                "message_name": name,
+                "learner_name": names.get(facts.user.id, ""),
+                "recipient_name": names.get(recipient.id, ""),
+                "recipient_role": recipient_kind,
+                "recipient_role_label": _role_label(recipient_kind),
+                "assigned_by_name": names.get(facts.assigned_by.id, "") if facts.assigned_by is not None else "",
+                "target_key": facts.target_key,
+                "target_name": _target_name(facts.target_key),
+                "target_type": facts.target_type,
+                "target_type_label": _("learning path") if facts.target_type == "path" else _("course"),
+                "target_url": targets.url_of(facts.target_key, facts.target_type),
+                "due_date": due_date,
+                "due_date_iso": facts.due_date.isoformat(),
+                "time_zone": tz.key,
+                "deadline_explanation": _(
+                    "The deadline is the end of that day (midnight) in the time zone {zone}."
+                ).format(zone=tz.key),
+                "note": facts.note or "",
+                "days": days,
+                "days_before": max(facts.reminder_days, 0) if name == REMINDER else 0,
+                "days_after": max(-facts.reminder_days, 0) if name == OVERDUE else 0,
+                "cycle": facts.cycle,
+                "status": _status_label(facts.status),
+                "status_code": facts.status,
+                "my_assignments_url": f"{root}{MY_ASSIGNMENTS_PATH}",
+                "turn_off_reminders": (
+                    _("You can turn reminder emails off on your “My mandatory assignments” page.")
+                    if name in REMINDER_MESSAGES
+                    else ""
+                ),
+            }
+        )
     for key in FORBIDDEN_CONTEXT_KEYS:
         context.pop(key, None)
     return _json_safe(context)
@@ -285,12 +292,14 @@ def _custom_template(delivery_row):
 def _with_custom_template(context, template, language):
     with translation.override(language):
         rendered = email_templates.render_template(template, placeholder_values(context))
-    context.update({
-        "custom_template": template.name,
-        "custom_subject": rendered["subject"],
-        "custom_text": rendered["text"],
-        "custom_html": rendered["html"],
-    })
+    context.update(
+        {
+            "custom_template": template.name,
+            "custom_subject": rendered["subject"],
+            "custom_text": rendered["text"],
+            "custom_html": rendered["html"],
+        }
+    )
     return context
 
 
@@ -317,12 +326,17 @@ def compose_for_delivery(delivery_row):
     # BaseMessageType reads the site's from-address when it is created: create it inside the site.
     with compat.emulate_http_request(site=site, user=delivery_row.recipient):
         return compose(
-            delivery_row.message, facts, delivery_row.recipient, delivery_row.recipient_kind, site,
+            delivery_row.message,
+            facts,
+            delivery_row.recipient,
+            delivery_row.recipient_kind,
+            site,
             template=_custom_template(delivery_row),
         )
 
 
 # Sending the withdrawn notice ------------------------------------------------------------------------
+
 
 def _facts_of_notice(notice, user):
     return Facts(

@@ -104,7 +104,7 @@ class Reminder(models.Model):
     assignment = models.ForeignKey(Assignment, on_delete=models.CASCADE, related_name="reminder_rows")
     days = models.SmallIntegerField(help_text=_("Days before the due date; negative: after it."))
     recipient = models.CharField(max_length=16, choices=Recipient.choices, default=Recipient.STUDENT)
-    template = models.CharField(max_length=100, null=True, blank=True)
+    template = models.CharField(max_length=100, blank=True, default="", help_text=_("Custom email template name."))
     fire_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
@@ -118,7 +118,7 @@ class Reminder(models.Model):
         return f"{self.days} day(s), {self.recipient}"
 
     def as_spec(self):
-        return {"days": self.days, "recipient": self.recipient, "template": self.template}
+        return {"days": self.days, "recipient": self.recipient, "template": self.template or None}
 
 
 class Delivery(models.Model):

@@ -41,7 +41,7 @@ def time_zone_or_default(name, default_name):
 
 def local_midnight(day, tz):
     """The instant at which ``day`` begins in ``tz``, in UTC."""
-    return datetime.datetime.combine(day, datetime.time(0, 0), tzinfo=tz).astimezone(datetime.timezone.utc)
+    return datetime.datetime.combine(day, datetime.time(0, 0), tzinfo=tz).astimezone(datetime.UTC)
 
 
 def local_today(now, tz):
@@ -117,10 +117,16 @@ def reminder_errors(reminders, *, max_reminders, known_templates):
         unknown_keys = set(spec) - {"days", "recipient", "template"}
         if unknown_keys:
             errors.append(
-                _("Reminder {index}: unknown field(s) {names}.").format(index=index, names=", ".join(sorted(unknown_keys)))
+                _("Reminder {index}: unknown field(s) {names}.").format(
+                    index=index, names=", ".join(sorted(unknown_keys))
+                )
             )
         days = spec.get("days")
-        if isinstance(days, bool) or not isinstance(days, int) or not -REMINDER_DAYS_LIMIT <= days <= REMINDER_DAYS_LIMIT:
+        if (
+            isinstance(days, bool)
+            or not isinstance(days, int)
+            or not -REMINDER_DAYS_LIMIT <= days <= REMINDER_DAYS_LIMIT
+        ):
             errors.append(
                 _("Reminder {index}: days must be a whole number from -{limit} to {limit}.").format(
                     index=index, limit=REMINDER_DAYS_LIMIT
@@ -135,7 +141,9 @@ def reminder_errors(reminders, *, max_reminders, known_templates):
             )
         template = spec.get("template")
         if template is not None and template not in known_templates:
-            errors.append(_("Reminder {index}: there is no email template named {name!r}.").format(index=index, name=template))
+            errors.append(
+                _("Reminder {index}: there is no email template named {name!r}.").format(index=index, name=template)
+            )
         if (days, recipient) in seen:
             errors.append(_("Reminder {index}: the same day and recipient are given twice.").format(index=index))
         seen.add((days, recipient))

@@ -8,7 +8,6 @@ import logging
 from collections import defaultdict
 
 from django.db import transaction
-from django.utils import timezone
 
 from . import api, compat, delivery, notifications, rules, targets
 from .conf import setting
@@ -22,8 +21,14 @@ SUPERSEDED = "superseded by a later reminder that was due at the same time"
 
 def run(now):
     """One tick at ``now``; returns counts of what it did."""
-    counts = {"cycles_started": 0, "marked_overdue": 0, "reminders_claimed": 0, "reminders_skipped": 0,
-              "deliveries_retried": 0, "send_tasks": 0}
+    counts = {
+        "cycles_started": 0,
+        "marked_overdue": 0,
+        "reminders_claimed": 0,
+        "reminders_skipped": 0,
+        "deliveries_retried": 0,
+        "send_tasks": 0,
+    }
     if not setting("ENABLED"):
         return counts
     counts["cycles_started"] = start_due_cycles(now)
@@ -47,13 +52,14 @@ def dispatch(delivery_ids):
     from . import tasks  # pylint: disable=import-outside-toplevel
 
     size = setting("SEND_CHUNK_SIZE")
-    chunks = [delivery_ids[start:start + size] for start in range(0, len(delivery_ids), size)]
+    chunks = [delivery_ids[start : start + size] for start in range(0, len(delivery_ids), size)]
     for chunk in chunks:
         tasks.send_deliveries.delay(chunk)
     return len(chunks)
 
 
 # New cycles ---------------------------------------------------------------------------------------
+
 
 def start_due_cycles(now):
     due = list(Assignment.objects.filter(next_cycle_at__lte=now).values_list("pk", flat=True))
@@ -69,8 +75,10 @@ def start_cycle(assignment_id, now):
     """Reset a completed repeating assignment for its next cycle; False when another tick did it."""
     with transaction.atomic():
         assignment = (
-            Assignment.objects.select_for_update().select_related("user", "assigned_by")
-            .filter(pk=assignment_id, next_cycle_at__lte=now).first()
+            Assignment.objects.select_for_update()
+            .select_related("user", "assigned_by")
+            .filter(pk=assignment_id, next_cycle_at__lte=now)
+            .first()
         )
         if assignment is None:
             return False
@@ -89,7 +97,9 @@ def start_cycle(assignment_id, now):
         assignment.save()
         api.reschedule_reminders(assignment, tz, now)
         AuditEntry.objects.create(
-            assignment_id=assignment.pk, user_id=assignment.user_id, target_key=assignment.target_key,
+            assignment_id=assignment.pk,
+            user_id=assignment.user_id,
+            target_key=assignment.target_key,
             action=AuditEntry.CYCLE_STARTED,
             changes={"previous": previous, "cycle": assignment.cycle, "due_date": assignment.due_date.isoformat()},
         )
@@ -110,7 +120,9 @@ def _request_resets(assignment, target):
 
         queued, reason = compat.request_course_reset(assignment.user, CourseKey.from_string(course_key), reset_by)
         AuditEntry.objects.create(
-            assignment_id=assignment.pk, user_id=assignment.user_id, target_key=assignment.target_key,
+            assignment_id=assignment.pk,
+            user_id=assignment.user_id,
+            target_key=assignment.target_key,
             action=AuditEntry.CYCLE_STARTED,
             changes={"course_reset": course_key, "queued": queued, "reason": reason},
         )
@@ -118,26 +130,34 @@ def _request_resets(assignment, target):
 
 # Overdue ------------------------------------------------------------------------------------------
 
+
 def mark_overdue(now):
     """Record the overdue status (with an audit entry) of assignments whose deadline passed."""
     rows = list(
         Assignment.objects.filter(completed_at__isnull=True, deadline__lte=now)
-        .exclude(recorded_status=rules.OVERDUE).only("pk", "user_id", "target_key", "recorded_status", "cycle")
+        .exclude(recorded_status=rules.OVERDUE)
+        .only("pk", "user_id", "target_key", "recorded_status", "cycle")
     )
     if not rows:
         return 0
-    AuditEntry.objects.bulk_create([
-        AuditEntry(
-            assignment_id=row.pk, user_id=row.user_id, target_key=row.target_key, action=AuditEntry.STATUS_CHANGED,
-            changes={"from": row.recorded_status, "to": rules.OVERDUE, "cycle": row.cycle},
-        )
-        for row in rows
-    ])
+    AuditEntry.objects.bulk_create(
+        [
+            AuditEntry(
+                assignment_id=row.pk,
+                user_id=row.user_id,
+                target_key=row.target_key,
+                action=AuditEntry.STATUS_CHANGED,
+                changes={"from": row.recorded_status, "to": rules.OVERDUE, "cycle": row.cycle},
+            )
+            for row in rows
+        ]
+    )
     Assignment.objects.filter(pk__in=[row.pk for row in rows]).update(recorded_status=rules.OVERDUE)
     return len(rows)
 
 
 # Reminders ----------------------------------------------------------------------------------------
+
 
 def claim_due_reminders(now):
     """
@@ -184,18 +204,20 @@ def _deliveries_for(reminders, now):
             if reason is None and reminder.fire_at < latest_moment:
                 reason = SUPERSEDED
             for user in _recipients(assignment, recipient_kind, managers_cache) or [None]:
-                rows.append(Delivery(
-                    assignment=assignment,
-                    message="overdue" if reminder.days < 0 else "reminder",
-                    cycle=assignment.cycle,
-                    reminder_days=reminder.days,
-                    recipient_kind=recipient_kind,
-                    recipient=user,
-                    due_date=assignment.due_date,
-                    state=Delivery.SKIPPED if reason or user is None else Delivery.PENDING,
-                    reason=reason or ("" if user is not None else _no_recipient_reason(recipient_kind)),
-                    email="",
-                ))
+                rows.append(
+                    Delivery(
+                        assignment=assignment,
+                        message="overdue" if reminder.days < 0 else "reminder",
+                        cycle=assignment.cycle,
+                        reminder_days=reminder.days,
+                        recipient_kind=recipient_kind,
+                        recipient=user,
+                        due_date=assignment.due_date,
+                        state=Delivery.SKIPPED if reason or user is None else Delivery.PENDING,
+                        reason=reason or ("" if user is not None else _no_recipient_reason(recipient_kind)),
+                        email="",
+                    )
+                )
     return rows
 
 

@@ -9,6 +9,7 @@ from django.utils import timezone
 
 log = logging.getLogger(__name__)
 
+
 @shared_task(name="mandatory_assignments.tasks.tick", acks_late=True, ignore_result=True)
 def tick():
     """Run one tick of the scheduler (Celery beat runs it every MANDATORY_ASSIGNMENTS_TICK_SECONDS)."""
@@ -28,7 +29,7 @@ def _send_with_retry(task, delivery_ids):
         if task.request.is_eager:
             # Run in-process (no broker): an immediate retry would fail the same way; the next tick retries.
             return {"sent": None, "failed": failed_ids}
-        raise task.retry(args=[failed_ids], exc=exc, countdown=min(600, 30 * 2 ** task.request.retries))
+        raise task.retry(args=[failed_ids], exc=exc, countdown=min(600, 30 * 2**task.request.retries)) from exc
     return {"sent": sent, "skipped": skipped}
 
 
@@ -61,4 +62,4 @@ def send_withdrawn_notice(self, notice):
         if self.request.is_eager:
             log.warning("Withdrawn notice for assignment %s not sent: %s", notice.get("assignment_id"), exc)
             return
-        raise self.retry(exc=exc, countdown=min(600, 30 * 2 ** self.request.retries))
+        raise self.retry(exc=exc, countdown=min(600, 30 * 2**self.request.retries)) from exc

@@ -31,6 +31,7 @@ User = get_user_model()
 
 # People -------------------------------------------------------------------------------------------
 
+
 def create_user(
     username,
     *,
@@ -99,6 +100,7 @@ def set_site_orgs(domain, orgs, **values):
 
 
 # Courses and groups -------------------------------------------------------------------------------
+
 
 def create_course(course_key, *, display_name):
     """Create (or rename) a course run; its org comes from the key."""
@@ -171,6 +173,7 @@ def create_learning_path(path_key, *, display_name, course_keys):
 
 # Progress -----------------------------------------------------------------------------------------
 
+
 def complete_block(user, course_key):
     """
     Complete one more block of the course for ``user``: a real ``BlockCompletion``, written through
@@ -211,6 +214,7 @@ def issue_certificate(user, course_key, mode="honor"):
 
 
 # Helpers ------------------------------------------------------------------------------------------
+
 
 def _course_key(course_key):
     return course_key if isinstance(course_key, CourseKey) else CourseKey.from_string(str(course_key))

@@ -47,7 +47,9 @@ def _database_from_url(url):
     raise ValueError(f"DATABASE_URL: unsupported scheme {parsed.scheme!r} (use sqlite:/// or mysql://)")
 
 
-DATABASES = {"default": _database_from_url(os.environ.get("DATABASE_URL", f"sqlite:///{REPO_ROOT}/var/sandbox.sqlite3"))}
+DATABASES = {
+    "default": _database_from_url(os.environ.get("DATABASE_URL", f"sqlite:///{REPO_ROOT}/var/sandbox.sqlite3"))
+}
 if DATABASES["default"]["ENGINE"].endswith("sqlite3") and DATABASES["default"]["NAME"] != ":memory:":
     Path(DATABASES["default"]["NAME"]).parent.mkdir(parents=True, exist_ok=True)
 DEFAULT_AUTO_FIELD = "django.db.models.AutoField"

@@ -11,7 +11,7 @@ from sandbox import controls
 
 COURSE = "course-v1:AcmeX+SAFE101+2026"
 # A Tuesday in late autumn 2026, 12:00 UTC: far from DST changes unless a test moves it.
-NOW = datetime.datetime(2026, 12, 1, 12, 0, tzinfo=datetime.timezone.utc)
+NOW = datetime.datetime(2026, 12, 1, 12, 0, tzinfo=datetime.UTC)
 
 
 @pytest.fixture

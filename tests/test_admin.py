@@ -22,8 +22,17 @@ from tests.conftest import COURSE, due_in
 
 pytestmark = pytest.mark.django_db
 
-MODELS = (Assignment, Reminder, Delivery, CompletedCycle, CourseEvidence, AuditEntry, ManagerRelation, EmailTemplate,
-          BulkJob)
+MODELS = (
+    Assignment,
+    Reminder,
+    Delivery,
+    CompletedCycle,
+    CourseEvidence,
+    AuditEntry,
+    ManagerRelation,
+    EmailTemplate,
+    BulkJob,
+)
 
 
 def admin_url(model, view, *args):
@@ -53,12 +62,24 @@ def assignment(now, staff, learner):
 def rows(assignment, staff, learner):
     """A row of every model, so that every changelist renders something."""
     Delivery.objects.create(
-        assignment=assignment, message="reminder", cycle=1, reminder_days=3, recipient_kind="student",
-        recipient=learner, due_date=assignment.due_date, state=Delivery.SKIPPED, reason="the person has no managers",
+        assignment=assignment,
+        message="reminder",
+        cycle=1,
+        reminder_days=3,
+        recipient_kind="student",
+        recipient=learner,
+        due_date=assignment.due_date,
+        state=Delivery.SKIPPED,
+        reason="the person has no managers",
     )
     CompletedCycle.objects.create(
-        assignment=assignment, user=learner, target_key=COURSE, cycle=1, due_date=assignment.due_date,
-        completed_at=assignment.created, evidence="grade",
+        assignment=assignment,
+        user=learner,
+        target_key=COURSE,
+        cycle=1,
+        due_date=assignment.due_date,
+        completed_at=assignment.created,
+        evidence="grade",
     )
     CourseEvidence.objects.create(user=learner, course_key=COURSE, passed_at=assignment.created, evidence="grade")
     api.set_managers(learner, [staff])
@@ -105,8 +126,11 @@ def test_the_audit_trail_of_one_assignment(client, assignment):
     assert response.context["cl"].result_count == AuditEntry.objects.filter(assignment_id=assignment.pk).count() >= 1
 
 
-@pytest.mark.parametrize("model", [Assignment, Reminder, Delivery, CompletedCycle, CourseEvidence, AuditEntry, BulkJob],
-                         ids=lambda model: model.__name__)
+@pytest.mark.parametrize(
+    "model",
+    [Assignment, Reminder, Delivery, CompletedCycle, CourseEvidence, AuditEntry, BulkJob],
+    ids=lambda model: model.__name__,
+)
 def test_records_cannot_be_added_changed_or_deleted(client, rows, model):
     obj = model.objects.first()
 
@@ -163,8 +187,12 @@ def test_email_template_form_checks_every_text(client):
 def test_email_template_with_known_placeholders_is_saved(client):
     response = client.post(
         admin_url(EmailTemplate, "add"),
-        {"name": "friendly", "subject": "{{ target_name }} is due", "body_text": "Hi {{ learner_name }}",
-         "body_html": "<p>Hi {{ learner_name }}</p>"},
+        {
+            "name": "friendly",
+            "subject": "{{ target_name }} is due",
+            "body_text": "Hi {{ learner_name }}",
+            "body_html": "<p>Hi {{ learner_name }}</p>",
+        },
     )
 
     assert response.status_code == 302
@@ -173,8 +201,13 @@ def test_email_template_with_known_placeholders_is_saved(client):
 
 def test_a_template_in_use_keeps_its_name_and_cannot_be_deleted(client, now, staff, learner):
     template = EmailTemplate.objects.create(name="friendly", subject="Hi", body_text="Hi")
-    api.assign(user=learner, target=COURSE, due_date=due_in(10), assigned_by=staff,
-               reminders=[{"days": 3, "recipient": "student", "template": "friendly"}])
+    api.assign(
+        user=learner,
+        target=COURSE,
+        due_date=due_in(10),
+        assigned_by=staff,
+        reminders=[{"days": 3, "recipient": "student", "template": "friendly"}],
+    )
 
     assert client.get(admin_url(EmailTemplate, "delete", template.pk)).status_code == 403
     client.post(

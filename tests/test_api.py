@@ -38,6 +38,7 @@ def assign(learner, staff, **kwargs):
 
 # Creating -----------------------------------------------------------------------------------------
 
+
 def test_assign_enrolls_and_schedules_the_default_reminder(learner, staff):
     assignment = assign(learner, staff, note="Before the team meeting, please")
 
@@ -49,7 +50,7 @@ def test_assign_enrolls_and_schedules_the_default_reminder(learner, staff):
     assert assignment.reminders == [{"days": 3, "recipient": "student", "template": None}]
     # The reminder fires at 00:00 Berlin time, three days before the due date.
     reminder = Reminder.objects.get(assignment=assignment)
-    assert reminder.fire_at == datetime.datetime(2026, 12, 11, 23, 0, tzinfo=datetime.timezone.utc)
+    assert reminder.fire_at == datetime.datetime(2026, 12, 11, 23, 0, tzinfo=datetime.UTC)
     assert AuditEntry.objects.filter(assignment_id=assignment.pk, action="created", actor=staff).count() == 1
 
 
@@ -88,6 +89,7 @@ def test_already_enrolled_with_progress_starts_in_progress(learner, staff):
 
 
 # Errors: every code, nothing written --------------------------------------------------------------
+
 
 def _nothing_written(learner):
     assert Assignment.objects.filter(user=learner).count() == 0
@@ -135,7 +137,7 @@ def test_invalid_time_zone_preference_falls_back(staff):
     UserPreference.objects.create(user=person, key="time_zone", value="Mars/Olympus_Mons")
     assignment = assign(person, staff)
     assert assignment.deadline == datetime.datetime.combine(
-        assignment.due_date + datetime.timedelta(days=1), datetime.time(0), tzinfo=datetime.timezone.utc
+        assignment.due_date + datetime.timedelta(days=1), datetime.time(0), tzinfo=datetime.UTC
     )
 
 
@@ -170,7 +172,9 @@ def test_only_course_staff_may_assign(learner, course):
 
 def test_learning_paths_need_global_staff(learner, staff, admin):
     controls.create_course("course-v1:AcmeX+P1+2026", display_name="P1")
-    controls.create_learning_path("path-v1:AcmeX+PATH+2026+core", display_name="Path", course_keys=["course-v1:AcmeX+P1+2026"])
+    controls.create_learning_path(
+        "path-v1:AcmeX+PATH+2026+core", display_name="Path", course_keys=["course-v1:AcmeX+P1+2026"]
+    )
     with pytest.raises(api.AssignmentError) as error:
         assign(learner, staff, target="path-v1:AcmeX+PATH+2026+core")
     assert error.value.code == "not_allowed"
@@ -192,6 +196,7 @@ def test_completed_cannot_be_edited_or_withdrawn(learner, staff):
 
 
 # Company scoping ----------------------------------------------------------------------------------
+
 
 @pytest.fixture
 def two_companies(course):
@@ -235,6 +240,7 @@ def test_scoping_off_allows_everyone(two_companies):
 
 # Editing and withdrawing --------------------------------------------------------------------------
 
+
 def test_update_changes_only_the_fields_given_and_reschedules(learner, staff):
     assignment = assign(learner, staff, note="old note", reminders=[{"days": 3, "recipient": "student"}])
     updated = api.update(assignment, by=staff, due_date=due_in(21))
@@ -242,7 +248,7 @@ def test_update_changes_only_the_fields_given_and_reschedules(learner, staff):
     assert updated.note == "old note"
     assert updated.due_date == due_in(21)
     reminder = Reminder.objects.get(assignment=assignment)
-    assert reminder.fire_at == datetime.datetime(2026, 12, 18, 23, 0, tzinfo=datetime.timezone.utc)
+    assert reminder.fire_at == datetime.datetime(2026, 12, 18, 23, 0, tzinfo=datetime.UTC)
     entry = AuditEntry.objects.get(assignment_id=assignment.pk, action="updated")
     assert entry.changes["due_date"] == [due_in(14).isoformat(), due_in(21).isoformat()]
     assert entry.actor == staff
@@ -290,13 +296,15 @@ def test_get_assignments_filters_by_computed_status(learner, staff):
 
 # Bulk ---------------------------------------------------------------------------------------------
 
+
 def _people(count, prefix="p"):
+    from common.djangoapps.student.models import UserProfile
     from django.contrib.auth import get_user_model
 
-    from common.djangoapps.student.models import UserProfile
-
     User = get_user_model()
-    users = User.objects.bulk_create([User(username=f"{prefix}{i}", email=f"{prefix}{i}@example.com") for i in range(count)])
+    users = User.objects.bulk_create(
+        [User(username=f"{prefix}{i}", email=f"{prefix}{i}@example.com") for i in range(count)]
+    )
     users = list(User.objects.filter(username__startswith=prefix).order_by("id"))
     UserProfile.objects.bulk_create([UserProfile(user=user, name=user.username) for user in users])
     return users
@@ -332,7 +340,9 @@ def test_bulk_of_1000_with_10_assigned_and_5_unknown(staff):
     assert len(result.created) == 990
     assert sorted(user.username for user, _reason in result.skipped) == sorted(p.username for p in people[:10])
     assert all(reason == "already assigned" for _user, reason in result.skipped)
-    assert sorted(value for value, _message in result.failed) == sorted(["ghost1", "ghost2", "ghost3@example.com", "", "p0-not"])
+    assert sorted(value for value, _message in result.failed) == sorted(
+        ["ghost1", "ghost2", "ghost3@example.com", "", "p0-not"]
+    )
     assert Assignment.objects.filter(target_key=COURSE).count() == 1000
     assert Reminder.objects.filter(assignment__target_key=COURSE).count() == 1000
     assert all(enrolled(person) for person in people[::97])
@@ -369,6 +379,8 @@ def test_bulk_batch_level_errors_raise(staff, learner):
 def test_bulk_due_date_too_soon_fails_per_person(staff):
     auckland = controls.create_user("kiri2", time_zone="Pacific/Auckland")
     honolulu = controls.create_user("kai2", time_zone="Pacific/Honolulu")
-    result = api.bulk_assign(users=[auckland, honolulu], target=COURSE, due_date=datetime.date(2026, 12, 4), assigned_by=staff)
+    result = api.bulk_assign(
+        users=[auckland, honolulu], target=COURSE, due_date=datetime.date(2026, 12, 4), assigned_by=staff
+    )
     assert [a.user for a in result.created] == [honolulu]
     assert [user for user, _message in result.failed] == [auckland]

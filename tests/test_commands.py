@@ -28,17 +28,24 @@ def run(command, *args, **options):
 
 # The tick ------------------------------------------------------------------------------------------
 
+
 def test_tick_prints_its_counts_and_claims_a_due_reminder(now, staff, learner):
     due_date = due_in(10)
-    api.assign(user=learner, target=COURSE, due_date=due_date, assigned_by=staff,
-               reminders=[{"days": 3, "recipient": "student"}])
+    api.assign(
+        user=learner,
+        target=COURSE,
+        due_date=due_date,
+        assigned_by=staff,
+        reminders=[{"days": 3, "recipient": "student"}],
+    )
 
     out, _err = run("mandatory_assignments_tick")
     assert "reminders_claimed: 0" in out.splitlines()
 
     # The reminder fires at 00:00 Berlin time three days before the due date.
-    fire_at = datetime.datetime.combine(due_date - datetime.timedelta(days=3), datetime.time(0, 1),
-                                        tzinfo=ZoneInfo("Europe/Berlin"))
+    fire_at = datetime.datetime.combine(
+        due_date - datetime.timedelta(days=3), datetime.time(0, 1), tzinfo=ZoneInfo("Europe/Berlin")
+    )
     with time_machine.travel(fire_at, tick=False):
         out, _err = run("mandatory_assignments_tick")
 
@@ -63,6 +70,7 @@ def test_tick_says_when_the_feature_is_off(db, settings):
 
 
 # Importing managers --------------------------------------------------------------------------------
+
 
 @pytest.fixture
 def people(db):

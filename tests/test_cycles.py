@@ -13,7 +13,7 @@ from sandbox import controls
 
 from .conftest import COURSE
 
-UTC = datetime.timezone.utc
+UTC = datetime.UTC
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -39,14 +39,15 @@ def learner(db):
     return controls.create_user("rita", email="rita@example.com")
 
 
-def assign_annual(learner, staff, created=at(2026, 1, 5), due=datetime.date(2026, 2, 1), weeks=52):
-    with time_machine.travel(created, tick=False):
+def assign_annual(learner, staff, created=None, due=datetime.date(2026, 2, 1), weeks=52):
+    with time_machine.travel(created or at(2026, 1, 5), tick=False):
         return api.assign(user=learner, target=COURSE, due_date=due, assigned_by=staff, repeat_weeks=weeks)
 
 
 def reset_entries(assignment):
     return [
-        entry.changes for entry in AuditEntry.objects.filter(assignment_id=assignment.pk, action="cycle_started")
+        entry.changes
+        for entry in AuditEntry.objects.filter(assignment_id=assignment.pk, action="cycle_started")
         if "course_reset" in entry.changes
     ]
 
@@ -98,7 +99,6 @@ def test_withdrawing_a_recurring_assignment_stops_it_and_keeps_its_history(learn
 
 def test_a_new_cycle_resets_the_course_where_it_opted_in(learner, staff):
     from completion.models import BlockCompletion
-
     from lms.djangoapps.support.models import CourseResetCourseOptIn
 
     CourseResetCourseOptIn.objects.create(course_id=COURSE, active=True)
@@ -127,7 +127,9 @@ def test_no_reset_for_a_learner_with_a_passing_grade_is_logged(learner, staff):
     with time_machine.travel(at(2026, 1, 20), tick=False):
         controls.set_grade(learner, COURSE, percent=0.9, passed=True)
     tick(at(2026, 2, 2))
-    assert reset_entries(assignment) == [{"course_reset": COURSE, "queued": False, "reason": "Learner Has Passing Grade"}]
+    assert reset_entries(assignment) == [
+        {"course_reset": COURSE, "queued": False, "reason": "Learner Has Passing Grade"}
+    ]
 
 
 def test_no_reset_where_the_course_did_not_opt_in(learner, staff):

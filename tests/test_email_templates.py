@@ -25,13 +25,17 @@ VALUES = {
 
 # Checking ---------------------------------------------------------------------------------------
 
-@pytest.mark.parametrize("text", [
-    "",
-    "Plain text without placeholders",
-    "Hello {{ learner_name }}, {{target_name}} is due {{  due_date  }}.",
-    "<p>{{ note }}</p><a href=\"{{ target_url }}\">{{ target_name }}</a>",
-    "Braces alone { are } fine",
-])
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "",
+        "Plain text without placeholders",
+        "Hello {{ learner_name }}, {{target_name}} is due {{  due_date  }}.",
+        '<p>{{ note }}</p><a href="{{ target_url }}">{{ target_name }}</a>',
+        "Braces alone { are } fine",
+    ],
+)
 def test_valid_templates_have_no_errors(text):
     assert template_errors(text) == []
 
@@ -42,16 +46,19 @@ def test_every_documented_placeholder_is_accepted():
     assert all(str(description) for description in PLACEHOLDERS.values())
 
 
-@pytest.mark.parametrize("text, fragment", [
-    ("Hello {{ unknown }}", "{{ unknown }}"),
-    ("{{ user.password }}", "{{ user.password }}"),
-    ("{{ learner_name|upper }}", "{{ learner_name|upper }}"),
-    ("{{ settings.SECRET_KEY }}", "{{ settings.SECRET_KEY }}"),
-    ("{% load x %}", "{% load x %}"),
-    ("{% include 'secret.html' %}", "{% include 'secret.html' %}"),
-    ("{% if x %}a{% endif %}", "{% if x %}"),
-    ("{# comment #}", "{# comment #}"),
-])
+@pytest.mark.parametrize(
+    "text, fragment",
+    [
+        ("Hello {{ unknown }}", "{{ unknown }}"),
+        ("{{ user.password }}", "{{ user.password }}"),
+        ("{{ learner_name|upper }}", "{{ learner_name|upper }}"),
+        ("{{ settings.SECRET_KEY }}", "{{ settings.SECRET_KEY }}"),
+        ("{% load x %}", "{% load x %}"),
+        ("{% include 'secret.html' %}", "{% include 'secret.html' %}"),
+        ("{% if x %}a{% endif %}", "{% if x %}"),
+        ("{# comment #}", "{# comment #}"),
+    ],
+)
 def test_unknown_names_expressions_and_tags_are_rejected(text, fragment):
     errors = template_errors(text)
     assert errors
@@ -70,11 +77,10 @@ def test_errors_name_the_known_placeholders():
 
 # Rendering --------------------------------------------------------------------------------------
 
+
 def test_text_rendering_inserts_values_as_they_are():
     text = render("Hi {{ learner_name }}: {{ note }} ({{ days }} days)", VALUES, html=False)
-    assert text == (
-        "Hi Lena <b>Doe</b>: First line & more\nSecond line <script>alert(1)</script> (3 days)"
-    )
+    assert text == ("Hi Lena <b>Doe</b>: First line & more\nSecond line <script>alert(1)</script> (3 days)")
 
 
 def test_html_rendering_escapes_every_value_and_keeps_line_breaks():

@@ -31,6 +31,7 @@ AFTER_DEADLINE = datetime.datetime(2026, 12, 17, 9, 0, tzinfo=UTC)
 
 # Helpers ------------------------------------------------------------------------------------------
 
+
 def assign(learner, staff, **kwargs):
     kwargs.setdefault("target", COURSE)
     kwargs.setdefault("due_date", DUE)
@@ -41,8 +42,13 @@ def assign(learner, staff, **kwargs):
 
 def delivery_row(assignment, message, *, recipient=None, kind="student", days=0):
     row = Delivery.objects.create(
-        assignment=assignment, message=message, cycle=assignment.cycle, reminder_days=days,
-        recipient_kind=kind, recipient=recipient or assignment.user, due_date=assignment.due_date,
+        assignment=assignment,
+        message=message,
+        cycle=assignment.cycle,
+        reminder_days=days,
+        recipient_kind=kind,
+        recipient=recipient or assignment.user,
+        due_date=assignment.due_date,
     )
     return Delivery.objects.select_related(
         "assignment", "assignment__user", "assignment__assigned_by", "recipient"
@@ -65,7 +71,7 @@ def only_email():
 
 
 def html_of(email):
-    (content, mimetype), = email.alternatives
+    ((content, mimetype),) = email.alternatives
     assert mimetype == "text/html"
     return content
 
@@ -108,6 +114,7 @@ SUBJECTS = {
 
 
 # Every message ------------------------------------------------------------------------------------
+
 
 @pytest.mark.parametrize("name", ALL_MESSAGES)
 def test_every_message_names_target_due_date_note_and_link(name, learner, staff):
@@ -176,9 +183,7 @@ def test_new_cycle_names_the_cycle(learner, staff):
 
 
 def test_a_learning_path_is_called_a_learning_path(learner, admin, course):
-    controls.create_learning_path(
-        "path-v1:AcmeX+onboarding+2026+run", display_name="Onboarding", course_keys=[COURSE]
-    )
+    controls.create_learning_path("path-v1:AcmeX+onboarding+2026+run", display_name="Onboarding", course_keys=[COURSE])
     email = send_message("assigned", learner, admin, target="path-v1:AcmeX+onboarding+2026+run")
 
     assert email.subject == "New mandatory assignment: Onboarding"
@@ -187,6 +192,7 @@ def test_a_learning_path_is_called_a_learning_path(learner, admin, course):
 
 
 # The assigner's and managers' emails -------------------------------------------------------------------
+
 
 def test_assigner_reminder_says_whose_assignment_it_is(learner, staff):
     assignment = assign(learner, staff)
@@ -222,6 +228,7 @@ def test_manager_overdue_email_names_the_person(learner, staff):
 
 # Language -----------------------------------------------------------------------------------------
 
+
 def test_german_learner_gets_the_german_date(learner, staff):
     compat.set_user_preference(learner, "pref-lang", "de")
 
@@ -251,6 +258,7 @@ def test_an_unsupported_language_falls_back_to_the_default(learner, staff):
 
 # Safety of what staff and learners write ----------------------------------------------------------
 
+
 def test_html_in_the_note_and_the_name_is_escaped_in_default_templates(learner, staff):
     from common.djangoapps.student.models import UserProfile
 
@@ -274,11 +282,13 @@ def test_a_custom_template_named_by_the_reminder_is_used(learner, staff):
         name="friendly",
         subject="Hey {{ learner_name }}: {{ target_name }} by {{ due_date }}",
         body_text="Dear {{ learner_name }},\n{{ note }}\nStart here: {{ target_url }}",
-        body_html="<p>Dear {{ learner_name }},</p><p>{{ note }}</p><p><a href=\"{{ target_url }}\">Start</a></p>",
+        body_html='<p>Dear {{ learner_name }},</p><p>{{ note }}</p><p><a href="{{ target_url }}">Start</a></p>',
     )
     UserProfile.objects.filter(user=learner).update(name="<b>Lena</b>")
     assignment = assign(
-        learner, staff, note="<script>alert(1)</script>",
+        learner,
+        staff,
+        note="<script>alert(1)</script>",
         reminders=[{"days": 3, "recipient": "student", "template": "friendly"}],
     )
     mail.outbox.clear()
@@ -316,10 +326,14 @@ def test_custom_template_without_html_body_gets_an_escaped_html_version(learner,
 
 def test_reminders_without_a_template_keep_the_default_wording(learner, staff):
     EmailTemplate.objects.create(name="friendly", subject="Hey", body_text="Hey")
-    assignment = assign(learner, staff, reminders=[
-        {"days": 3, "recipient": "student", "template": "friendly"},
-        {"days": 1, "recipient": "student"},
-    ])
+    assignment = assign(
+        learner,
+        staff,
+        reminders=[
+            {"days": 3, "recipient": "student", "template": "friendly"},
+            {"days": 1, "recipient": "student"},
+        ],
+    )
     mail.outbox.clear()
 
     send(delivery_row(assignment, "reminder", days=1))
@@ -328,6 +342,7 @@ def test_reminders_without_a_template_keep_the_default_wording(learner, staff):
 
 
 # Context ------------------------------------------------------------------------------------------
+
 
 @pytest.mark.parametrize("name", ["assigned", "reminder", "overdue", "new_cycle"])
 def test_context_has_no_course_ids_and_is_json(name, learner, staff):
@@ -390,6 +405,7 @@ def test_message_types_are_platform_message_types():
 
 # Site -------------------------------------------------------------------------------------------
 
+
 def test_the_company_site_gives_its_from_address(staff):
     from openedx.core.djangoapps.site_configuration.models import SiteConfiguration
 
@@ -414,6 +430,7 @@ def test_site_for_a_person_without_company_is_the_current_site(learner):
 
 
 # When not to send -----------------------------------------------------------------------------------
+
 
 def test_reasons_not_to_send(learner, staff):
     assignment = assign(learner, staff)
@@ -463,9 +480,12 @@ def test_notice_deliveries(learner, staff):
 
     rows = messages.notice_deliveries("assigned", [first.pk, second.pk])
 
-    assert sorted((row.assignment_id, row.recipient_id, row.due_date, row.cycle) for row in rows) == sorted([
-        (first.pk, learner.pk, DUE, 1), (second.pk, other.pk, due_in(20), 1),
-    ])
+    assert sorted((row.assignment_id, row.recipient_id, row.due_date, row.cycle) for row in rows) == sorted(
+        [
+            (first.pk, learner.pk, DUE, 1),
+            (second.pk, other.pk, due_in(20), 1),
+        ]
+    )
     assert all(row.pk is None and row.message == "assigned" and row.recipient_kind == "student" for row in rows)
     assert all(row.state == Delivery.PENDING and row.reminder_days == 0 for row in rows)
 
@@ -499,6 +519,7 @@ def test_withdrawn_notice_raises_when_the_mail_server_refuses(learner, staff, se
 
 
 # End to end ----------------------------------------------------------------------------------------
+
 
 def test_assigning_sends_the_assigned_email(learner, staff, django_capture_on_commit_callbacks):
     mail.outbox.clear()

@@ -51,8 +51,13 @@ def assign(learner, staff):
 def message_for(assignment, name, recipient=None, kind="student"):
     days = {"reminder": 3, "overdue": -1}.get(name, 0)
     row = Delivery.objects.create(
-        assignment=assignment, message=name, cycle=assignment.cycle, reminder_days=days,
-        recipient_kind=kind, recipient=recipient or assignment.user, due_date=assignment.due_date,
+        assignment=assignment,
+        message=name,
+        cycle=assignment.cycle,
+        reminder_days=days,
+        recipient_kind=kind,
+        recipient=recipient or assignment.user,
+        due_date=assignment.due_date,
     )
     row = Delivery.objects.select_related("assignment", "assignment__user", "assignment__assigned_by", "recipient").get(
         pk=row.pk
@@ -70,6 +75,7 @@ def subjects_to(address):
 
 
 # Through edx-ace --------------------------------------------------------------------------------------
+
 
 def test_opted_out_learner_gets_no_reminder_or_overdue_email(learner, staff):
     opt_out(learner)
@@ -141,7 +147,10 @@ def test_reminders_are_on_unless_explicitly_turned_off(value, learner, staff):
 def test_the_tick_records_the_opt_out_as_skipped(learner, staff, django_capture_on_commit_callbacks):
     opt_out(learner)
     api.assign(
-        user=learner, assigned_by=staff, target=COURSE, due_date=due_in(14),
+        user=learner,
+        assigned_by=staff,
+        target=COURSE,
+        due_date=due_in(14),
         reminders=[{"days": 3, "recipient": "student"}, {"days": 3, "recipient": "assigned_by"}],
     )
     mail.outbox.clear()
@@ -158,12 +167,16 @@ def test_the_tick_records_the_opt_out_as_skipped(learner, staff, django_capture_
 
 # The policy itself ----------------------------------------------------------------------------------
 
-@pytest.mark.parametrize("name, denied", [
-    ("assigned", set()),
-    ("reminder", {ChannelType.EMAIL}),
-    ("overdue", {ChannelType.EMAIL}),
-    ("new_cycle", set()),
-])
+
+@pytest.mark.parametrize(
+    "name, denied",
+    [
+        ("assigned", set()),
+        ("reminder", {ChannelType.EMAIL}),
+        ("overdue", {ChannelType.EMAIL}),
+        ("new_cycle", set()),
+    ],
+)
 def test_policy_denies_email_only_for_reminders(name, denied, learner, staff):
     opt_out(learner)
     assignment = assign(learner, staff)
@@ -176,7 +189,9 @@ def test_policy_ignores_other_apps_messages(learner):
 
     opt_out(learner)
     message = Message(
-        app_label="schedules", name="reminder", context={},
+        app_label="schedules",
+        name="reminder",
+        context={},
         recipient=Recipient(lms_user_id=learner.id, email_address=learner.email),
     )
     assert EmailReminderOptOutPolicy().check(message).deny == set()
@@ -191,6 +206,7 @@ def test_policy_allows_when_there_is_no_such_user(user_id, db):
 
 
 # Registration ----------------------------------------------------------------------------------------
+
 
 def test_policy_is_enabled_in_the_platform_settings():
     assert ENTRY_POINT in settings.ACE_ENABLED_POLICIES

@@ -9,7 +9,7 @@ import pytest
 
 from mandatory_assignments import rules
 
-UTC = datetime.timezone.utc
+UTC = datetime.UTC
 BERLIN = ZoneInfo("Europe/Berlin")
 NEW_YORK = ZoneInfo("America/New_York")
 
@@ -36,7 +36,10 @@ def test_reminder_moments_are_local_midnights():
     assert rules.reminder_moment(due, -1, NEW_YORK) == rules.deadline_for(due, NEW_YORK)
 
 
-@pytest.mark.parametrize("name, expected", [("Asia/Kolkata", "Asia/Kolkata"), ("Nope/Nowhere", "UTC"), ("", "UTC"), (None, "UTC"), (42, "UTC")])
+@pytest.mark.parametrize(
+    "name, expected",
+    [("Asia/Kolkata", "Asia/Kolkata"), ("Nope/Nowhere", "UTC"), ("", "UTC"), (None, "UTC"), (42, "UTC")],
+)
 def test_invalid_time_zones_fall_back(name, expected):
     assert rules.time_zone_or_default(name, "UTC") == ZoneInfo(expected)
 
@@ -52,8 +55,12 @@ def test_status_rules():
 
 def test_next_cycle_due_date_rolls_forward_past_the_lead_time():
     now = datetime.datetime(2026, 2, 20, 12, tzinfo=UTC)
-    assert rules.next_cycle_due_date(datetime.date(2026, 2, 1), 52, now=now, tz=UTC, min_lead_days=3) == datetime.date(2027, 1, 31)
-    assert rules.next_cycle_due_date(datetime.date(2026, 2, 1), 2, now=now, tz=UTC, min_lead_days=3) == datetime.date(2026, 3, 1)
+    assert rules.next_cycle_due_date(datetime.date(2026, 2, 1), 52, now=now, tz=UTC, min_lead_days=3) == datetime.date(
+        2027, 1, 31
+    )
+    assert rules.next_cycle_due_date(datetime.date(2026, 2, 1), 2, now=now, tz=UTC, min_lead_days=3) == datetime.date(
+        2026, 3, 1
+    )
 
 
 def test_evidence_counts_only_after_a_later_cycle_starts():
@@ -85,12 +92,18 @@ def test_reminder_errors(reminders, problem):
 
 
 def test_valid_reminders_and_normalisation():
-    reminders = [{"days": 365}, {"days": -365, "recipient": "managers", "template": "known"}, {"days": 0, "recipient": "assigned_by"}]
+    reminders = [
+        {"days": 365},
+        {"days": -365, "recipient": "managers", "template": "known"},
+        {"days": 0, "recipient": "assigned_by"},
+    ]
     assert rules.reminder_errors(reminders, max_reminders=3, known_templates={"known"}) == []
     assert rules.normalise_reminders(reminders)[0] == {"days": 365, "recipient": "student", "template": None}
     assert rules.reminder_errors(reminders, max_reminders=2, known_templates={"known"})
 
 
-@pytest.mark.parametrize("weeks, valid", [(None, True), (1, True), (520, True), (0, False), (521, False), (True, False), ("52", False)])
+@pytest.mark.parametrize(
+    "weeks, valid", [(None, True), (1, True), (520, True), (0, False), (521, False), (True, False), ("52", False)]
+)
 def test_repeat_weeks(weeks, valid):
     assert rules.repeat_weeks_valid(weeks) is valid

@@ -23,7 +23,7 @@ from .conftest import COURSE
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
-UTC = datetime.timezone.utc
+UTC = datetime.UTC
 COURSE_NAME = "Workplace Safety"
 
 
@@ -42,7 +42,11 @@ def inbox(address=None):
 
 def reminders_to(address):
     """The reminder and overdue emails (not the assigned/withdrawn/new-cycle notices) sent to ``address``."""
-    ids = set(Delivery.objects.filter(email=address, state="sent", message__in=["reminder", "overdue"]).values_list("id", flat=True))
+    ids = set(
+        Delivery.objects.filter(email=address, state="sent", message__in=["reminder", "overdue"]).values_list(
+            "id", flat=True
+        )
+    )
     return len(ids)
 
 
@@ -106,26 +110,40 @@ COMPLIANCE = [
 
 def test_compliance_setup_delivers_exactly_the_expected_emails(staff):
     learner = controls.create_user("clara", email="clara@example.com", time_zone="America/New_York")
-    assign_at(at(2026, 11, 30, 15), user=learner, due_date=datetime.date(2026, 12, 20), assigned_by=staff, reminders=COMPLIANCE)
+    assign_at(
+        at(2026, 11, 30, 15),
+        user=learner,
+        due_date=datetime.date(2026, 12, 20),
+        assigned_by=staff,
+        reminders=COMPLIANCE,
+    )
     mail.outbox.clear()
 
     arrivals = run_hourly(at(2026, 12, 1), at(2026, 12, 24))
 
-    got = [(moment.astimezone(ZoneInfo("America/New_York")), sorted(m.to[0] for m in emails)) for moment, emails in arrivals.items()]
+    got = [
+        (moment.astimezone(ZoneInfo("America/New_York")), sorted(m.to[0] for m in emails))
+        for moment, emails in arrivals.items()
+    ]
     # Each reminder arrives in the first hourly tick after 00:00 New York time (05:00 UTC in December).
     assert got == [
         (datetime.datetime(2026, 12, 6, 0, 0, tzinfo=ZoneInfo("America/New_York")), ["clara@example.com"]),
         (datetime.datetime(2026, 12, 13, 0, 0, tzinfo=ZoneInfo("America/New_York")), ["clara@example.com"]),
         (datetime.datetime(2026, 12, 17, 0, 0, tzinfo=ZoneInfo("America/New_York")), ["clara@example.com"]),
         (datetime.datetime(2026, 12, 19, 0, 0, tzinfo=ZoneInfo("America/New_York")), ["clara@example.com"]),
-        (datetime.datetime(2026, 12, 21, 0, 0, tzinfo=ZoneInfo("America/New_York")), ["clara@example.com", "stella@example.com"]),
+        (
+            datetime.datetime(2026, 12, 21, 0, 0, tzinfo=ZoneInfo("America/New_York")),
+            ["clara@example.com", "stella@example.com"],
+        ),
     ]
     assert Assignment.objects.get(user=learner).recorded_status == "overdue"
 
 
 def test_no_reminders_after_completion_and_no_dunning_when_done(staff):
     learner = controls.create_user("dora", email="dora@example.com")
-    assign_at(at(2026, 11, 30), user=learner, due_date=datetime.date(2026, 12, 20), assigned_by=staff, reminders=COMPLIANCE)
+    assign_at(
+        at(2026, 11, 30), user=learner, due_date=datetime.date(2026, 12, 20), assigned_by=staff, reminders=COMPLIANCE
+    )
     mail.outbox.clear()
 
     def complete_on_the_10th(moment):
@@ -138,8 +156,13 @@ def test_no_reminders_after_completion_and_no_dunning_when_done(staff):
 
 def test_dunning_only_when_overdue(staff):
     learner = controls.create_user("ella", email="ella@example.com")
-    assign_at(at(2026, 11, 30), user=learner, due_date=datetime.date(2026, 12, 10), assigned_by=staff,
-              reminders=[{"days": -1, "recipient": "student"}, {"days": -7, "recipient": "student"}])
+    assign_at(
+        at(2026, 11, 30),
+        user=learner,
+        due_date=datetime.date(2026, 12, 10),
+        assigned_by=staff,
+        reminders=[{"days": -1, "recipient": "student"}, {"days": -7, "recipient": "student"}],
+    )
     mail.outbox.clear()
     tick(at(2026, 12, 10, 23, 59))
     assert inbox() == []
@@ -165,8 +188,13 @@ def test_extending_the_due_date_reschedules_reminders(staff):
 
 def test_moments_already_past_are_not_sent_late(staff):
     learner = controls.create_user("gina", email="gina@example.com")
-    assign_at(at(2026, 12, 1), user=learner, due_date=datetime.date(2026, 12, 5), assigned_by=staff,
-              reminders=[{"days": 7, "recipient": "student"}, {"days": 1, "recipient": "student"}])
+    assign_at(
+        at(2026, 12, 1),
+        user=learner,
+        due_date=datetime.date(2026, 12, 5),
+        assigned_by=staff,
+        reminders=[{"days": 7, "recipient": "student"}, {"days": 1, "recipient": "student"}],
+    )
     tick(at(2026, 12, 3))
     assert reminders_to("gina@example.com") == 0
     tick(at(2026, 12, 4, 0, 1))
@@ -175,7 +203,13 @@ def test_moments_already_past_are_not_sent_late(staff):
 
 def test_after_downtime_only_the_latest_due_reminder_is_sent(staff):
     learner = controls.create_user("hugo", email="hugo@example.com")
-    assign_at(at(2026, 11, 30), user=learner, due_date=datetime.date(2026, 12, 20), assigned_by=staff, reminders=COMPLIANCE[:4])
+    assign_at(
+        at(2026, 11, 30),
+        user=learner,
+        due_date=datetime.date(2026, 12, 20),
+        assigned_by=staff,
+        reminders=COMPLIANCE[:4],
+    )
     counts = tick(at(2026, 12, 18))  # the 14, 7 and 3-day reminders are all due: only the 3-day one goes out
     assert reminders_to("hugo@example.com") == 1
     assert counts["reminders_skipped"] == 2
@@ -197,10 +231,15 @@ def test_after_downtime_only_the_latest_due_reminder_is_sent(staff):
 def test_daily_reminders_across_dst_changes_are_neither_lost_nor_doubled(staff, zone, due_date):
     learner = controls.create_user("dst", email="dst@example.com", time_zone=zone)
     days = [4, 3, 2, 1, 0]
-    assign_at(at(due_date.year, due_date.month, due_date.day - 9, 12) if due_date.day > 9 else
-              at(due_date.year, due_date.month - 1, 20, 12),
-              user=learner, due_date=due_date, assigned_by=staff,
-              reminders=[{"days": d, "recipient": "student"} for d in days])
+    assign_at(
+        at(due_date.year, due_date.month, due_date.day - 9, 12)
+        if due_date.day > 9
+        else at(due_date.year, due_date.month - 1, 20, 12),
+        user=learner,
+        due_date=due_date,
+        assigned_by=staff,
+        reminders=[{"days": d, "recipient": "student"} for d in days],
+    )
     mail.outbox.clear()
     start = datetime.datetime.combine(due_date - datetime.timedelta(days=6), datetime.time(0), tzinfo=UTC)
     moments = []
@@ -220,23 +259,41 @@ def test_opted_out_learner_gets_no_reminder_but_the_assigner_does(staff):
     from openedx.core.djangoapps.user_api.preferences.api import set_user_preference
 
     set_user_preference(learner, "mandatory_assignments_email_reminders", "false")
-    assign_at(at(2026, 11, 30), user=learner, due_date=datetime.date(2026, 12, 10), assigned_by=staff,
-              reminders=[{"days": 3, "recipient": "student"}, {"days": 3, "recipient": "assigned_by"},
-                         {"days": -1, "recipient": "student"}])
+    assign_at(
+        at(2026, 11, 30),
+        user=learner,
+        due_date=datetime.date(2026, 12, 10),
+        assigned_by=staff,
+        reminders=[
+            {"days": 3, "recipient": "student"},
+            {"days": 3, "recipient": "assigned_by"},
+            {"days": -1, "recipient": "student"},
+        ],
+    )
     assert len(inbox("ivan@example.com")) == 1  # the "assigned" notice is a service message
     tick(at(2026, 12, 7, 0, 1))
     tick(at(2026, 12, 11, 0, 1))
     assert reminders_to("ivan@example.com") == 0
     assert reminders_to("stella@example.com") == 1
-    assert Delivery.objects.filter(recipient=learner, state="skipped", reason__icontains="turned reminder emails off").count() == 2
+    assert (
+        Delivery.objects.filter(
+            recipient=learner, state="skipped", reason__icontains="turned reminder emails off"
+        ).count()
+        == 2
+    )
 
 
 def test_managers_receive_their_reminders(staff):
     boss = controls.create_user("boss", email="boss@example.com")
     deputy = controls.create_user("deputy", email="deputy@example.com")
     learner = controls.create_user("jon", email="jon@example.com", managers=[boss, deputy])
-    assign_at(at(2026, 11, 30), user=learner, due_date=datetime.date(2026, 12, 10), assigned_by=staff,
-              reminders=[{"days": -1, "recipient": "managers"}])
+    assign_at(
+        at(2026, 11, 30),
+        user=learner,
+        due_date=datetime.date(2026, 12, 10),
+        assigned_by=staff,
+        reminders=[{"days": -1, "recipient": "managers"}],
+    )
     tick(at(2026, 12, 11, 0, 1))
     assert reminders_to("boss@example.com") == 1
     assert reminders_to("deputy@example.com") == 1
@@ -292,7 +349,13 @@ def smtp_server():
 
 def test_smtp_down_for_one_tick_sends_later_once(staff, smtp_server):
     learner = controls.create_user("lou", email="lou@example.com")
-    assign_at(at(2026, 11, 30), user=learner, due_date=datetime.date(2026, 12, 10), assigned_by=staff, reminders=[{"days": 3, "recipient": "student"}])
+    assign_at(
+        at(2026, 11, 30),
+        user=learner,
+        due_date=datetime.date(2026, 12, 10),
+        assigned_by=staff,
+        reminders=[{"days": 3, "recipient": "student"}],
+    )
     port = smtp_server.port
     smtp = {"EMAIL_BACKEND": "django.core.mail.backends.smtp.EmailBackend", "EMAIL_HOST": "127.0.0.1"}
     with override_settings(EMAIL_PORT=1, **smtp):  # nothing listens on port 1: connection refused
@@ -308,7 +371,9 @@ def test_smtp_down_for_one_tick_sends_later_once(staff, smtp_server):
 
 def test_an_annual_assignment_through_three_cycles_keeps_its_history(staff):
     learner = controls.create_user("mia", email="mia@example.com")
-    assignment = assign_at(at(2026, 1, 5), user=learner, due_date=datetime.date(2026, 2, 1), assigned_by=staff, repeat_weeks=52)
+    assignment = assign_at(
+        at(2026, 1, 5), user=learner, due_date=datetime.date(2026, 2, 1), assigned_by=staff, repeat_weeks=52
+    )
 
     def pass_course(moment):
         with time_machine.travel(moment, tick=False):

@@ -15,7 +15,7 @@ from .conftest import COURSE, NOW, due_in
 
 pytestmark = pytest.mark.usefixtures("now")
 
-UTC = datetime.timezone.utc
+UTC = datetime.UTC
 
 
 def status_of(assignment):
@@ -30,7 +30,12 @@ def assignment(learner, staff):
 def test_a_completed_block_puts_it_in_progress(assignment, learner):
     controls.complete_block(learner, COURSE)
     assert status_of(assignment) == "in_progress"
-    assert AuditEntry.objects.filter(assignment_id=assignment.pk, action="status_changed", changes__to="in_progress").count() == 1
+    assert (
+        AuditEntry.objects.filter(
+            assignment_id=assignment.pk, action="status_changed", changes__to="in_progress"
+        ).count()
+        == 1
+    )
 
 
 def test_passing_completes_it(assignment, learner):
@@ -61,7 +66,10 @@ def test_repeated_and_out_of_order_events_are_idempotent(assignment, learner):
     assignment.refresh_from_db()
     assert assignment.status == "completed"
     assert CompletedCycle.objects.filter(assignment=assignment).count() == 1
-    assert AuditEntry.objects.filter(assignment_id=assignment.pk, action="status_changed", changes__to="completed").count() == 1
+    assert (
+        AuditEntry.objects.filter(assignment_id=assignment.pk, action="status_changed", changes__to="completed").count()
+        == 1
+    )
 
 
 def test_other_peoples_events_do_not_touch_it(assignment, learner):
@@ -114,9 +122,9 @@ def path_assignment(learner, admin):
 
 def test_a_path_enrolls_in_the_path_and_every_course(path_assignment, learner):
     from learning_paths.models import LearningPathEnrollment
+    from opaque_keys.edx.keys import CourseKey
 
     from mandatory_assignments import compat
-    from opaque_keys.edx.keys import CourseKey
 
     assert LearningPathEnrollment.objects.filter(user=learner, learning_path__key=PATH, is_active=True).exists()
     assert all(compat.is_enrolled(learner, CourseKey.from_string(key)) for key in PATH_COURSES)
@@ -135,8 +143,9 @@ def test_a_path_completes_only_at_the_third_pass(path_assignment, learner):
 
 def test_unenrolling_keeps_the_assignment_and_logs_it(assignment, learner):
     controls.unenroll(learner, COURSE)
-    from mandatory_assignments import compat
     from opaque_keys.edx.keys import CourseKey
+
+    from mandatory_assignments import compat
 
     assert not compat.is_enrolled(learner, CourseKey.from_string(COURSE))
     assert status_of(assignment) == "assigned"
@@ -148,9 +157,7 @@ def test_time_zone_change_moves_the_deadline(assignment, learner):
 
     set_user_preference(learner, "time_zone", "America/New_York")
     assignment.refresh_from_db()
-    assert assignment.deadline == datetime.datetime.combine(
-        due_in(15), datetime.time(5, 0), tzinfo=UTC
-    )
+    assert assignment.deadline == datetime.datetime.combine(due_in(15), datetime.time(5, 0), tzinfo=UTC)
 
 
 def test_retirement_removes_personal_data_and_keeps_completed_cycles(learner, staff):
@@ -188,7 +195,11 @@ def test_a_ccx_pass_completes_an_assignment_of_that_ccx(learner, admin):
         CCX_COURSE_PASSING_STATUS_UPDATED.send_event(
             course_passing_status=CcxCoursePassingStatusData(
                 is_passing=True,
-                user=UserData(id=learner.id, is_active=True, pii=UserPersonalData(username=learner.username, email=learner.email, name="")),
+                user=UserData(
+                    id=learner.id,
+                    is_active=True,
+                    pii=UserPersonalData(username=learner.username, email=learner.email, name=""),
+                ),
                 course=CcxCourseData(ccx_course_key=course_key, master_course_key=master),
             )
         )

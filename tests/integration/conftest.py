@@ -58,7 +58,7 @@ def _services_problem():
     if not _listening(host, port):
         return f"MariaDB/MySQL is not reachable at {host}:{port}"
     if getattr(settings, "CELERY_BROKER_URL", None):
-        return "CELERY_BROKER_URL must not be set in the test process (its tasks run eagerly; only the worker uses Redis)"
+        return "CELERY_BROKER_URL must not be set in the test process (its tasks run eagerly; the worker uses Redis)"
     redis_url = urlparse(REDIS_URL)
     if not _listening(redis_url.hostname or "127.0.0.1", redis_url.port or 6379):
         return f"Redis is not reachable at {redis_url.hostname}:{redis_url.port or 6379}"
@@ -91,7 +91,8 @@ def pytest_runtest_makereport(item, call):
     if report.failed:
         worker = _WORKERS[-1] if _WORKERS else None
         if worker is not None:
-            report.sections.append((f"celery worker log (last {LOG_TAIL_LINES} lines of {worker.log_path})", worker.tail()))
+            title = f"celery worker log (last {LOG_TAIL_LINES} lines of {worker.log_path})"
+            report.sections.append((title, worker.tail()))
     return report
 
 
@@ -105,7 +106,7 @@ def free_port():
 
 
 class SmtpServer:
-    """A real SMTP server on loopback that keeps every message it accepts; it can be stopped and restarted on the same port."""
+    """A real SMTP server on loopback keeping every message it accepts; it can stop and restart on the same port."""
 
     def __init__(self):
         self.port = free_port()
@@ -124,7 +125,8 @@ class SmtpServer:
 
         class Collector:
             async def handle_DATA(self, smtp, session, envelope):  # noqa: N802 (aiosmtpd's name)
-                parsed = email.message_from_bytes(envelope.original_content or envelope.content, policy=email.policy.default)
+                raw = envelope.original_content or envelope.content
+                parsed = email.message_from_bytes(raw, policy=email.policy.default)
                 with server._lock:
                     server.messages.append({
                         "from": envelope.mail_from,

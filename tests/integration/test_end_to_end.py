@@ -76,7 +76,8 @@ def kinds(messages):
 
 
 def deliveries(assignment, **filters):
-    return list(Delivery.objects.filter(assignment=assignment, **filters).order_by("message", "reminder_days", "recipient_kind"))
+    rows = Delivery.objects.filter(assignment=assignment, **filters)
+    return list(rows.order_by("message", "reminder_days", "recipient_kind"))
 
 
 def test_due_reminders_and_catch_up_arrive_by_smtp_exactly_once(worker, smtp, staff, now):
@@ -103,7 +104,8 @@ def test_due_reminders_and_catch_up_arrive_by_smtp_exactly_once(worker, smtp, st
     assert sorted(message.to[0] for message in mail.outbox) == ["ivy@example.com", "otto@example.com"]
     assert all(COURSE_NAME in message.subject for message in mail.outbox)
     for assignment in (upcoming, late):
-        assert [(row.message, row.state) for row in deliveries(assignment, message="assigned")] == [("assigned", "sent")]
+        notices = deliveries(assignment, message="assigned")
+        assert [(row.message, row.state) for row in notices] == [("assigned", "sent")]
 
     expected = Counter({
         (("ivy@example.com",), "Reminder"): 1,
@@ -124,7 +126,8 @@ def test_due_reminders_and_catch_up_arrive_by_smtp_exactly_once(worker, smtp, st
         ("otto@example.com", "overdue", -2),
         ("stan@example.com", "overdue", -1),
     ]
-    assert [(row.reminder_days, row.recipient_kind, row.state) for row in deliveries(late, message__in=["reminder", "overdue"])] == [
+    late_rows = deliveries(late, message__in=["reminder", "overdue"])
+    assert [(row.reminder_days, row.recipient_kind, row.state) for row in late_rows] == [
         (-2, "student", "sent"),
         (-1, "assigned_by", "sent"),
         (-1, "student", "skipped"),
@@ -156,7 +159,8 @@ def test_smtp_down_then_up_the_reminder_arrives_once(worker, smtp, staff, now):
     assert smtp.received() == []
 
     smtp.start()  # the same port: the worker's settings are unchanged
-    wait_until(lambda: smtp.received("pia@example.com"), DELIVERY_TIMEOUT, "the reminder once SMTP is back", worker=worker)
+    wait_until(lambda: smtp.received("pia@example.com"), DELIVERY_TIMEOUT, "the reminder once SMTP is back",
+               worker=worker)
     worker.wait_for_ticks(2)
     assert kinds(smtp.received()) == Counter({(("pia@example.com",), "Reminder"): 1}), smtp.received()
     row = reminder_row()

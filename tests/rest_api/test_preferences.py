@@ -188,6 +188,7 @@ def test_the_api_is_absent_when_the_feature_is_off(client, settings):
 
 # The preference ------------------------------------------------------------------------------------
 
+
 @pytest.mark.parametrize(
     "value, enabled",
     [(None, True), ("true", True), ("false", False), ("False", False), (" false ", False), ("", True), ("0", True)],
@@ -204,6 +205,7 @@ def test_set_email_reminders_goes_through_the_platform_api(person):
 
 
 # The error shape -----------------------------------------------------------------------------------
+
 
 @pytest.mark.parametrize(
     "code, status",
@@ -252,8 +254,10 @@ def test_what_the_api_writes_is_what_the_opt_out_policy_reads(client, person):
     from mandatory_assignments import policies  # pylint: disable=import-outside-toplevel
 
     reminder = Message(
-        app_label="mandatory_assignments", name="reminder",
-        recipient=Recipient(lms_user_id=person.id, email_address=person.email), context={},
+        app_label="mandatory_assignments",
+        name="reminder",
+        recipient=Recipient(lms_user_id=person.id, email_address=person.email),
+        context={},
     )
     assert policies.EMAIL_REMINDERS_PREFERENCE == preferences.EMAIL_REMINDERS_PREFERENCE
     assert policies.EmailReminderOptOutPolicy().check(reminder).deny == set()

@@ -44,8 +44,10 @@ def capture(*signals):
     sent = {signal: [] for signal in signals}
     receivers = {}
     for signal in signals:
+
         def receiver(sender, _events=sent[signal], **kwargs):  # noqa: ARG001
             _events.append(kwargs)
+
         receivers[signal] = receiver
         signal.connect(receiver, weak=False)
     try:

@@ -59,12 +59,15 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument("path", help="The CSV file, or '-' for standard input.")
         parser.add_argument(
-            "--add", action="store_true",
+            "--add",
+            action="store_true",
             help="Only add the listed managers; keep the managers people already have.",
         )
         parser.add_argument("--dry-run", action="store_true", help="Report what would be imported; write nothing.")
         parser.add_argument(
-            "--strict", action="store_true", help="Fail, writing nothing, when any row is rejected.",
+            "--strict",
+            action="store_true",
+            help="Fail, writing nothing, when any row is rejected.",
         )
 
     def handle(self, *args, **options):
@@ -108,7 +111,7 @@ class Command(BaseCommand):
         names = sorted(usernames)
         found = {}
         for start in range(0, len(names), LOOKUP_CHUNK):
-            for user in User.objects.filter(username__in=names[start:start + LOOKUP_CHUNK]):
+            for user in User.objects.filter(username__in=names[start : start + LOOKUP_CHUNK]):
                 found[user.username] = user
         return found
 
@@ -120,7 +123,8 @@ class Command(BaseCommand):
             keep = list(get_user_model().objects.filter(pk__in=before))
             managers = keep + [manager for manager in managers if manager.pk not in before]
         removed = sorted(
-            get_user_model().objects.filter(pk__in=before - {manager.pk for manager in managers})
+            get_user_model()
+            .objects.filter(pk__in=before - {manager.pk for manager in managers})
             .values_list("username", flat=True)
         )
         if removed:

@@ -69,9 +69,7 @@ def assignment_error_response(exc):
 
 def django_validation_error_response(exc):
     if hasattr(exc, "error_dict"):
-        field_errors = {
-            field: [str(message) for message in messages] for field, messages in exc.message_dict.items()
-        }
+        field_errors = {field: [str(message) for message in messages] for field, messages in exc.message_dict.items()}
         non_field = field_errors.pop("__all__", [])
         return error_response(INVALID, _summary(non_field, field_errors), field_errors)
     code = getattr(exc, "code", None)

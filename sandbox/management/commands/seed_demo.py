@@ -22,11 +22,15 @@ COURSES = {
     "course-v1:GlobexX+ONB100+2026": "Globex Onboarding",
 }
 
-LEARNING_PATH = ("path-v1:AcmeX+COMPLIANCE+2026+core", "Annual Compliance", [
-    "course-v1:AcmeX+SAFE101+2026",
-    "course-v1:AcmeX+PRIV201+2026",
-    "course-v1:AcmeX+ETH150+2026",
-])
+LEARNING_PATH = (
+    "path-v1:AcmeX+COMPLIANCE+2026+core",
+    "Annual Compliance",
+    [
+        "course-v1:AcmeX+SAFE101+2026",
+        "course-v1:AcmeX+PRIV201+2026",
+        "course-v1:AcmeX+ETH150+2026",
+    ],
+)
 
 # username, site, department, time zone, managers
 MANAGERS = [
@@ -49,13 +53,18 @@ LEARNERS = [
     ("laura.globex", "globex.example.com", "Support", "Europe/Madrid", ("gina.boss",)),
 ]
 STAFF = [
-    ("staff_acme", "acme.example.com", ["course-v1:AcmeX+SAFE101+2026", "course-v1:AcmeX+PRIV201+2026",
-                                        "course-v1:AcmeX+ETH150+2026"]),
+    (
+        "staff_acme",
+        "acme.example.com",
+        ["course-v1:AcmeX+SAFE101+2026", "course-v1:AcmeX+PRIV201+2026", "course-v1:AcmeX+ETH150+2026"],
+    ),
     ("staff_globex", "globex.example.com", ["course-v1:GlobexX+ONB100+2026"]),
 ]
 COHORTS = {
-    "course-v1:AcmeX+SAFE101+2026": {"Sales team": ["alice.sales", "bob.sales", "carol.sales"],
-                                      "Engineers": ["dave.eng", "erin.eng", "frank.eng"]},
+    "course-v1:AcmeX+SAFE101+2026": {
+        "Sales team": ["alice.sales", "bob.sales", "carol.sales"],
+        "Engineers": ["dave.eng", "erin.eng", "frank.eng"],
+    },
     "course-v1:GlobexX+ONB100+2026": {"New hires": ["ivan.globex", "judy.globex"]},
 }
 TEAMS = {

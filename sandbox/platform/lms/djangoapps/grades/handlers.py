@@ -28,9 +28,7 @@ def listen_for_failing_grade(sender, user, course_id, **kwargs):
 def emit_course_passing_status_update(user, course_id, is_passing):
     """Send ``COURSE_PASSING_STATUS_UPDATED`` (``CCX_...`` for a CCX course)."""
     user_data = UserData(
-        pii=UserPersonalData(
-            username=user.username, email=user.email, name=user.get_full_name() or user.profile.name
-        ),
+        pii=UserPersonalData(username=user.username, email=user.email, name=user.get_full_name() or user.profile.name),
         id=user.id,
         is_active=user.is_active,
     )

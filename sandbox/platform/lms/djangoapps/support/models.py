@@ -25,7 +25,7 @@ class CourseResetCourseOptIn(TimeStampedModel):
         app_label = "support"
 
     def __str__(self):
-        return f'{self.course_id} - {"ACTIVE" if self.active else "INACTIVE"}'
+        return f"{self.course_id} - {'ACTIVE' if self.active else 'INACTIVE'}"
 
     @staticmethod
     def all_active():

@@ -57,9 +57,9 @@ def get_cohort(user, course_key, assign=True, use_cached=False):
     """
     if user is None or user.is_anonymous:
         return None
-    membership = CohortMembership.objects.filter(user=user, course_id=course_key).select_related(
-        "course_user_group"
-    ).first()
+    membership = (
+        CohortMembership.objects.filter(user=user, course_id=course_key).select_related("course_user_group").first()
+    )
     if membership is not None:
         return membership.course_user_group
     if not assign or not is_course_cohorted(course_key):

@@ -53,4 +53,3 @@ def get_current_site_orgs():
 def get_all_orgs():
     """Every org that some site claims."""
     return SiteConfiguration.get_all_orgs()
-

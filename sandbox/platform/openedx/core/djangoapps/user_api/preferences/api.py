@@ -100,14 +100,23 @@ def _validate(preference_key, preference_value):
         raise PreferenceValidationError({preference_key: {"developer_message": message, "user_message": message}})
     field = UserPreference._meta.get_field("key")
     if len(preference_key) > field.max_length or not _KEY_PATTERN.fullmatch(preference_key):
-        raise PreferenceValidationError({preference_key: {
-            "developer_message": f"Invalid user preference key '{preference_key}'.",
-            "user_message": _("Invalid user preference key '{preference_key}'.").format(preference_key=preference_key),
-        }})
+        raise PreferenceValidationError(
+            {
+                preference_key: {
+                    "developer_message": f"Invalid user preference key '{preference_key}'.",
+                    "user_message": _("Invalid user preference key '{preference_key}'.").format(
+                        preference_key=preference_key
+                    ),
+                }
+            }
+        )
     if preference_key == "time_zone" and preference_value not in common_timezones_set:
-        raise PreferenceValidationError({preference_key: {
-            "developer_message": f"Value '{preference_value}' not valid for preference '{preference_key}': "
-            "Not in timezone set.",
-            "user_message": f"Value '{preference_value}' is not a valid time zone selection.",
-        }})
-
+        raise PreferenceValidationError(
+            {
+                preference_key: {
+                    "developer_message": f"Value '{preference_value}' not valid for preference '{preference_key}': "
+                    "Not in timezone set.",
+                    "user_message": f"Value '{preference_value}' is not a valid time zone selection.",
+                }
+            }
+        )
