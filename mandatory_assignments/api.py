@@ -461,7 +461,8 @@ def plan_bulk(*, users, target, due_date, assigned_by, repeat_weeks=None, remind
 def bulk_assign(*, users, target, due_date, assigned_by, repeat_weeks=None, note="", reminders=None, progress=None):
     """
     Assign ``target`` to many people: each is created, skipped (already assigned) or failed, never the
-    whole batch. Creates in chunks, one transaction each; ``progress(done)`` is called after each chunk.
+    whole batch. Creates in chunks, one transaction each; ``progress(result)`` is called after each
+    chunk with the result so far.
     """
     now = timezone.now()
     resolved, specs, due_date, plan = plan_bulk(
@@ -481,8 +482,132 @@ def bulk_assign(*, users, target, due_date, assigned_by, repeat_weeks=None, note
         result.created.extend(created)
         result.failed.extend(failed)
         if progress:
-            progress(start + len(chunk))
+            progress(result)
     return result
+
+
+# Bulk in the background ---------------------------------------------------------------------------
+
+
+def _person_entry(user):
+    # Ids, not usernames: the platform's retirement renames the account and the job follows.
+    return {"id": user.pk}
+
+
+def _failed_entry(value, message):
+    if isinstance(value, get_user_model()):
+        return {"id": value.pk, "message": str(message)}
+    return {"value": str(value), "message": str(message)}
+
+
+def start_bulk_assign(*, users, target, due_date, assigned_by, repeat_weeks=None, note="", reminders=None):
+    """
+    Validate a bulk assignment now (batch-level problems raise :class:`AssignmentError`, nothing written)
+    and create it in the background; returns the :class:`BulkJob` whose progress ``get_bulk_job`` reads.
+    """
+    import uuid  # pylint: disable=import-outside-toplevel
+
+    from .models import BulkJob  # pylint: disable=import-outside-toplevel
+
+    resolved, specs, due_date, plan = plan_bulk(
+        users=users,
+        target=target,
+        due_date=due_date,
+        assigned_by=assigned_by,
+        repeat_weeks=repeat_weeks,
+        reminders=reminders,
+    )
+    job = BulkJob.objects.create(
+        task_id=str(uuid.uuid4()),
+        requested_by=assigned_by,
+        target_key=resolved.key,
+        params={
+            "user_ids": [user.pk for user, _tz in plan["create"]],
+            "due_date": due_date.isoformat(),
+            "repeat_weeks": repeat_weeks,
+            "note": note or "",
+            "reminders": specs,
+            "skipped": [{**_person_entry(user), "reason": str(reason)} for user, reason in plan["skipped"]],
+            "failed": [_failed_entry(value, message) for value, message in plan["failed"]],
+        },
+        total=len(plan["create"]) + len(plan["skipped"]) + len(plan["failed"]),
+    )
+    from . import tasks  # pylint: disable=import-outside-toplevel
+
+    transaction.on_commit(lambda: tasks.run_bulk_job.delay(job.task_id))
+    return job
+
+
+def run_bulk_job(task_id):
+    """
+    Run (or resume) a background bulk assignment. People created by an earlier, interrupted run count as
+    created; the rest are assigned now, so a re-run completes the batch without duplicates.
+    """
+    from .models import BulkJob  # pylint: disable=import-outside-toplevel
+
+    job = BulkJob.objects.select_related("requested_by").get(task_id=task_id)
+    if job.state == "SUCCESS":
+        return job
+    params = job.params
+    created_before = list(job.created_users)
+    done_ids = {entry["id"] for entry in created_before}
+    todo = [user_id for user_id in params["user_ids"] if user_id not in done_ids]
+    by_id = get_user_model().objects.in_bulk(todo)
+    BulkJob.objects.filter(pk=job.pk).update(state="STARTED")
+
+    def record(result, state="STARTED"):
+        created = created_before + [_person_entry(row.user) for row in result.created]
+        skipped = params["skipped"] + [
+            {**_person_entry(user), "reason": str(reason)} for user, reason in result.skipped
+        ]
+        failed = params["failed"] + [_failed_entry(value, message) for value, message in result.failed]
+        BulkJob.objects.filter(pk=job.pk).update(
+            state=state,
+            created_users=created,
+            skipped=skipped,
+            failed=failed,
+            done=len(created) + len(skipped) + len(failed),
+        )
+
+    try:
+        result = bulk_assign(
+            users=[by_id[user_id] for user_id in todo if user_id in by_id],
+            target=job.target_key,
+            due_date=params["due_date"],
+            assigned_by=job.requested_by,
+            repeat_weeks=params["repeat_weeks"],
+            note=params["note"],
+            reminders=params["reminders"],
+            progress=record,
+        )
+    except Exception:
+        BulkJob.objects.filter(pk=job.pk).update(state="FAILURE")
+        raise
+    record(result, state="SUCCESS")
+    job.refresh_from_db()
+    return job
+
+
+def get_bulk_job(task_id):
+    """``{state, done, total, created, skipped, failed}`` of a background bulk assignment, or ``None``."""
+    from .models import BulkJob  # pylint: disable=import-outside-toplevel
+
+    job = BulkJob.objects.filter(task_id=task_id).first()
+    if job is None:
+        return None
+    ids = [entry["id"] for entry in job.created_users + job.skipped + job.failed if "id" in entry]
+    usernames = dict(get_user_model().objects.filter(pk__in=ids).values_list("pk", "username"))
+    return {
+        "state": job.state,
+        "done": job.done,
+        "total": job.total,
+        "created": [usernames.get(entry["id"]) for entry in job.created_users],
+        "skipped": [{"user": usernames.get(entry["id"]), "reason": entry["reason"]} for entry in job.skipped],
+        "failed": [
+            {"value": usernames.get(entry["id"]) if "id" in entry else entry["value"], "message": entry["message"]}
+            for entry in job.failed
+        ],
+    }
 
 
 def _create_chunk(chunk, target, due_date, assigned_by, repeat_weeks, note, specs, now):

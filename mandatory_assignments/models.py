@@ -301,9 +301,12 @@ class EmailTemplate(models.Model):
 
 class BulkJob(models.Model):
     """
-    A bulk assignment running in the background, with its progress and outcome.
+    A bulk assignment running in the background, with its progress and outcome. People are kept as ids;
+    ``failed`` keeps, as typed, the values that named no account (usernames or email addresses).
 
-    .. no_pii:
+    .. pii: ``failed`` may hold the email addresses staff typed that matched no account.
+    .. pii_types: email_address
+    .. pii_retirement: retained
     """
 
     task_id = models.CharField(max_length=36, unique=True)

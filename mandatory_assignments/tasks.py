@@ -63,3 +63,11 @@ def send_withdrawn_notice(self, notice):
             log.warning("Withdrawn notice for assignment %s not sent: %s", notice.get("assignment_id"), exc)
             return
         raise self.retry(exc=exc, countdown=min(600, 30 * 2**self.request.retries)) from exc
+
+
+@shared_task(name="mandatory_assignments.tasks.run_bulk_job", acks_late=True, ignore_result=True)
+def run_bulk_job(task_id):
+    """Create a background bulk assignment; safe to run again after a worker died (no duplicates)."""
+    from . import api  # pylint: disable=import-outside-toplevel
+
+    api.run_bulk_job(task_id)

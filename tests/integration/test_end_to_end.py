@@ -133,6 +133,7 @@ def test_due_reminders_and_catch_up_arrive_by_smtp_exactly_once(worker, smtp, st
         (-1, "student", "skipped"),
         (3, "student", "skipped"),
     ]
+    assert all("superseded" in row.reason for row in late_rows if row.state == "skipped")
     assert not Delivery.objects.filter(assignment=upcoming, reminder_days=1).exists()
     assert Reminder.objects.get(assignment=upcoming, days=1).fire_at is not None  # still ahead
     assert Assignment.objects.get(pk=late.pk).recorded_status == "overdue"
