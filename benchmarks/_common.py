@@ -128,6 +128,7 @@ class QueryCounter:
 
     def __init__(self, attribute=False):
         self.total = 0
+        self.seconds = 0.0  # spent in the database driver, round trips included
         self.shapes = Counter()
         self.attribute = attribute
         self.origins = Counter()
@@ -137,7 +138,14 @@ class QueryCounter:
         self.shapes[_shape(sql)] += 1
         if self.attribute:
             self.origins[_origin()] += 1
-        return execute(sql, params, many, context)
+        started = time.perf_counter()
+        try:
+            return execute(sql, params, many, context)
+        finally:
+            self.seconds += time.perf_counter() - started
+
+    def count_starting(self, *prefixes):
+        return sum(count for sql, count in self.shapes.items() if sql.lstrip().upper().startswith(prefixes))
 
     def top_origins(self, limit=12):
         return "\n".join(f"    {count:>7}  {where}" for where, count in self.origins.most_common(limit))

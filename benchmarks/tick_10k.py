@@ -125,13 +125,16 @@ def run_tick(now, top, attribute):
     wall = time.perf_counter() - started
     print(f"tick counts: {counts}")
     states = report_deliveries(len(mail.outbox))
-    print(f"TICK: {total.total} SQL queries, wall {_common.seconds(wall)}")
+    print(f"TICK: {total.total} SQL queries, wall {_common.seconds(wall)} "
+          f"(of which {_common.seconds(total.seconds)} in SQL execute calls)")
     for name, spent, counter in phases.rows:
-        print(f"  {name:<62} {counter.total:>8} queries  {_common.seconds(spent):>9}")
+        print(f"  {name:<62} {counter.total:>8} queries  {_common.seconds(spent):>9} wall  "
+              f"{_common.seconds(counter.seconds):>9} SQL")
     sent = states["sent"] or 1
     claim = next(c for n, _s, c in phases.rows if n.startswith("claim"))
     send = next(c for n, _s, c in phases.rows if n.startswith("send"))
-    print(f"  per reminder: claim {claim.total / sent:.3f} queries, send {send.total / sent:.1f} queries")
+    print(f"  per reminder: claim {claim.total / sent:.3f} queries, send {send.total / sent:.1f} queries "
+          f"and {1000 * next(s for n, s, _c in phases.rows if n.startswith('send')) / sent:.2f} ms")
     print("most frequent query shapes, claim phase:")
     print(claim.top(top))
     print("most frequent query shapes, send phase:")
@@ -152,7 +155,8 @@ def run_claim_only(now, top, attribute):
     wall = time.perf_counter() - started
     pending = Delivery.objects.filter(message="reminder", state=Delivery.PENDING).count()
     print(f"CLAIM ONLY (--no-send): claimed {len(claimed)}, skipped {skipped}, pending Delivery rows {pending}")
-    print(f"CLAIM: {counter.total} SQL queries, wall {_common.seconds(wall)}, "
+    print(f"CLAIM: {counter.total} SQL queries, wall {_common.seconds(wall)} "
+          f"({_common.seconds(counter.seconds)} in SQL execute calls), "
           f"{counter.total / max(len(claimed), 1):.3f} queries per reminder")
     print("most frequent query shapes:")
     print(counter.top(top))

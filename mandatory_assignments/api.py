@@ -959,3 +959,92 @@ def record_message_sent(message):
 def enroll_for_cycle(user, target):
     """Re-enroll the person at the start of a new cycle (forced, like the first enrollment)."""
     _enroll(user, target)
+
+
+# Groups: cohorts, teams, departments ---------------------------------------------------------------
+
+
+def _department_of(meta_text, field):
+    import json  # pylint: disable=import-outside-toplevel
+
+    try:
+        meta = json.loads(meta_text or "{}")
+    except ValueError:
+        return None
+    value = meta.get(field) if isinstance(meta, dict) else None
+    return value.strip() if isinstance(value, str) and value.strip() else None
+
+
+def departments(*, by=None):
+    """``{department name: [user ids]}`` from the extended-profile field, within ``by``'s company."""
+    field = setting("DEPARTMENT_FIELD")
+    visible = access.visible_user_ids_filter(by) if by is not None else None
+    result = {}
+    for user_id, meta_text in compat.iter_profile_meta(user_ids=visible, contains=f'"{field}"'):
+        name = _department_of(meta_text, field)
+        if name:
+            result.setdefault(name, []).append(user_id)
+    return result
+
+
+def list_groups(*, by, course_key=None):
+    """The cohorts and teams of a course and the departments, each ``{id, name, size}``, for ``by``."""
+    visible = access.visible_user_ids_filter(by)
+
+    def size(ids):
+        return len(ids) if visible is None else len(set(ids) & visible)
+
+    groups = {"cohorts": [], "teams": [], "departments": []}
+    if course_key is not None:
+        key = CourseKey.from_string(str(course_key))
+        for cohort in compat.get_course_cohorts(key):
+            ids = compat.get_cohort_member_ids(key, cohort.id) or []
+            groups["cohorts"].append({"id": cohort.id, "name": cohort.name, "size": size(ids)})
+        for team in compat.get_course_teams(key):
+            ids = compat.get_team_member_ids(key, team.team_id) or []
+            groups["teams"].append({"id": team.team_id, "name": team.name, "size": size(ids)})
+    for name, ids in sorted(departments(by=by).items()):
+        groups["departments"].append({"id": name, "name": name, "size": len(ids)})
+    return groups
+
+
+def people_in(*, by, course_key=None, users=(), cohorts=(), teams=(), departments_=()):
+    """
+    The people named individually or through groups, each once, in the order first named, and the values
+    that name nobody (``(value, reason)``). People outside ``by``'s company are left out.
+    """
+    invalid = []
+    ids = []
+    key = CourseKey.from_string(str(course_key)) if course_key is not None else None
+    for cohort_id in cohorts:
+        members = compat.get_cohort_member_ids(key, cohort_id) if key is not None else None
+        if members is None:
+            invalid.append((cohort_id, _("No cohort {value} in this course.").format(value=cohort_id)))
+        else:
+            ids.extend(members)
+    for team_id in teams:
+        members = compat.get_team_member_ids(key, team_id) if key is not None else None
+        if members is None:
+            invalid.append((team_id, _("No team {value} in this course.").format(value=team_id)))
+        else:
+            ids.extend(members)
+    by_department = departments(by=by) if departments_ else {}
+    for name in departments_:
+        if name not in by_department:
+            invalid.append((name, _("No department {value}.").format(value=name)))
+        else:
+            ids.extend(by_department[name])
+    named, unknown = _resolve_people(list(users))
+    invalid.extend(unknown)
+    visible = access.visible_user_ids_filter(by)
+    from_groups = get_user_model().objects.in_bulk(ids)
+    people, seen = [], set()
+    for user in named + [from_groups[user_id] for user_id in ids if user_id in from_groups]:
+        if user.pk in seen:
+            continue
+        seen.add(user.pk)
+        if visible is not None and user.pk not in visible:
+            invalid.append((user.username, _("This person belongs to another company.")))
+            continue
+        people.append(user)
+    return people, invalid

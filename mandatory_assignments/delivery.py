@@ -29,7 +29,21 @@ TRANSIENT_ERRORS = (OSError, smtplib.SMTPException)
 
 
 class TransientSendError(Exception):
-    """Sending failed for a reason that may pass (the mail server is down): retry later."""
+    """
+    Sending failed for a reason that may pass (the mail server is down): retry later.
+
+    ``delivery_ids`` failed; ``countdown`` is the backoff, in seconds, before they may be tried again.
+    """
+
+    def __init__(self, delivery_ids, countdown):
+        super().__init__(delivery_ids, countdown)
+        self.delivery_ids = delivery_ids
+        self.countdown = countdown
+
+
+def backoff_seconds(attempts):
+    """Exponential backoff (30 s, 60 s, 120 s …), never longer than a lease."""
+    return min(setting("DELIVERY_LEASE_SECONDS"), 30 * 2 ** max(attempts - 1, 0))
 
 
 def lease():
@@ -77,10 +91,16 @@ def _take(delivery_id, worker, now):
 
 
 def _release(delivery_id, worker):
-    """Give the delivery back so that the next tick retries it."""
+    """
+    Give the delivery back after a failed attempt; returns its backoff. Until the backoff ends no tick
+    re-dispatches it (the sending task retries it then); afterwards any tick may.
+    """
+    attempts = Delivery.objects.filter(pk=delivery_id).values_list("attempts", flat=True).first() or 1
+    countdown = backoff_seconds(attempts)
     Delivery.objects.filter(pk=delivery_id, state=Delivery.PENDING, worker_token=worker).update(
-        worker_token="", lease_until=timezone.now()
+        worker_token="", lease_until=timezone.now() + datetime.timedelta(seconds=countdown)
     )
+    return countdown
 
 
 def skip(delivery_id, reason):
@@ -101,7 +121,7 @@ def send(delivery_ids):
 
     worker = str(uuid.uuid4())
     sent = skipped = 0
-    failed = []
+    failed, countdowns = [], []
     for delivery_id in delivery_ids:
         if not _take(delivery_id, worker, timezone.now()):
             continue
@@ -124,7 +144,7 @@ def send(delivery_ids):
                 ace.send(message)
         except TRANSIENT_ERRORS as exc:
             log.warning("Delivery %s failed, will retry: %s", delivery_id, exc.__class__.__name__)
-            _release(delivery_id, worker)
+            countdowns.append(_release(delivery_id, worker))
             failed.append(delivery_id)
             continue
         if Delivery.objects.filter(pk=delivery_id, state=Delivery.SENT).exists():
@@ -132,10 +152,10 @@ def send(delivery_ids):
         else:
             # ace.send returned without its success signal: a channel error it swallowed. Retry later.
             log.warning("Delivery %s was not confirmed by edx-ace, will retry", delivery_id)
-            _release(delivery_id, worker)
+            countdowns.append(_release(delivery_id, worker))
             failed.append(delivery_id)
     if failed:
-        raise TransientSendError(failed)
+        raise TransientSendError(failed, max(countdowns))
     return sent, skipped, failed
 
 

@@ -25,11 +25,11 @@ def _send_with_retry(task, delivery_ids):
         sent, skipped, _failed = delivery.send(delivery_ids)
     except delivery.TransientSendError as exc:
         # The failed deliveries were released: a retry (or a later tick) sends them, once.
-        failed_ids = exc.args[0]
         if task.request.is_eager:
-            # Run in-process (no broker): an immediate retry would fail the same way; the next tick retries.
-            return {"sent": None, "failed": failed_ids}
-        raise task.retry(args=[failed_ids], exc=exc, countdown=min(600, 30 * 2**task.request.retries)) from exc
+            # Run in-process (no broker): an immediate retry would fail the same way; a tick after the
+            # backoff retries them.
+            return {"sent": None, "failed": exc.delivery_ids}
+        raise task.retry(args=[exc.delivery_ids], exc=exc, countdown=exc.countdown) from exc
     return {"sent": sent, "skipped": skipped}
 
 

@@ -363,6 +363,8 @@ def test_smtp_down_for_one_tick_sends_later_once(staff, smtp_server):
     assert smtp_server.messages == []
     assert Delivery.objects.get(email="lou@example.com", message="reminder").state == "pending"
     with override_settings(EMAIL_PORT=port, **smtp):
+        tick(at(2026, 12, 7, 0, 1) + datetime.timedelta(seconds=20))  # within the 30 s backoff: not yet
+        assert smtp_server.messages == []
         tick(at(2026, 12, 7, 0, 6))
         tick(at(2026, 12, 7, 0, 11))
     assert [envelope.rcpt_tos for envelope in smtp_server.messages] == [["lou@example.com"]]

@@ -36,6 +36,7 @@ _problem = []  # the services check, done once per session
 
 # Services ---------------------------------------------------------------------------------------
 
+
 def _listening(host, port):
     try:
         with socket.create_connection((host, int(port)), timeout=2):
@@ -98,6 +99,7 @@ def pytest_runtest_makereport(item, call):
 
 # SMTP -----------------------------------------------------------------------------------------------
 
+
 def free_port():
     """A free loopback port (aiosmtpd's start-up self-check cannot work with port 0)."""
     with socket.socket() as probe:
@@ -128,12 +130,14 @@ class SmtpServer:
                 raw = envelope.original_content or envelope.content
                 parsed = email.message_from_bytes(raw, policy=email.policy.default)
                 with server._lock:
-                    server.messages.append({
-                        "from": envelope.mail_from,
-                        "to": list(envelope.rcpt_tos),
-                        "subject": str(parsed["subject"]),
-                        "message": parsed,
-                    })
+                    server.messages.append(
+                        {
+                            "from": envelope.mail_from,
+                            "to": list(envelope.rcpt_tos),
+                            "subject": str(parsed["subject"]),
+                            "message": parsed,
+                        }
+                    )
                 return "250 OK"
 
         controller = Controller(Collector(), hostname="127.0.0.1", port=self.port)
@@ -278,22 +282,44 @@ def worker(django_db_setup, smtp_server, tmp_path_factory):
     }
     env.pop("CELERY_RESULT_BACKEND", None)
     command = [
-        sys.executable, "-m", "celery", "-A", "sandbox", "worker", "--beat",
-        "-l", "info", "--concurrency", "2",
-        "-s", str(directory / "beat-schedule"),
-        "-n", f"integration-{os.getpid()}@%h",
-        "--without-gossip", "--without-mingle", "--without-heartbeat",
+        sys.executable,
+        "-m",
+        "celery",
+        "-A",
+        "sandbox",
+        "worker",
+        "--beat",
+        "-l",
+        "info",
+        "--concurrency",
+        "2",
+        "-s",
+        str(directory / "beat-schedule"),
+        "-n",
+        f"integration-{os.getpid()}@%h",
+        "--without-gossip",
+        "--without-mingle",
+        "--without-heartbeat",
     ]
     with open(log_path, "wb") as log_file:
         process = subprocess.Popen(  # noqa: S603 -- our own command line
-            command, cwd=REPO_ROOT, env=env, stdout=log_file, stderr=subprocess.STDOUT, start_new_session=True,
+            command,
+            cwd=REPO_ROOT,
+            env=env,
+            stdout=log_file,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
         )
     started = Worker(log_path, process)
     _WORKERS.append(started)
     try:
         # Ready, and the beat-driven tick has run against the test database at least once.
-        wait_until(lambda: " ready." in started.log() and started.ticks() >= 1, READY_TIMEOUT,
-                   "the Celery worker to start and run its first tick", worker=started)
+        wait_until(
+            lambda: " ready." in started.log() and started.ticks() >= 1,
+            READY_TIMEOUT,
+            "the Celery worker to start and run its first tick",
+            worker=started,
+        )
     except BaseException as exc:
         tail = started.tail()
         started.stop()

@@ -88,14 +88,20 @@ def test_due_reminders_and_catch_up_arrive_by_smtp_exactly_once(worker, smtp, st
     # Due in 4 days, assigned 10 days ago: "5 days before" fired yesterday at 00:00 (due now), "1 day
     # before" fires in 3 days (must not arrive).
     upcoming = assign_in_the_past(
-        moment - days(10), user=ivy, due_date=today + days(4), assigned_by=staff,
+        moment - days(10),
+        user=ivy,
+        due_date=today + days(4),
+        assigned_by=staff,
         reminders=[reminder(5), reminder(1)],
     )
     # Due 3 days ago, assigned 20 days ago: every reminder's moment has passed (downtime catch-up). Only
     # the latest per (assignment, recipient) goes out: to the learner the "2 days after" overdue email
     # (not "3 before", not "1 after"), to the assigner the "1 day after" one.
     late = assign_in_the_past(
-        moment - days(20), user=otto, due_date=today - days(3), assigned_by=staff,
+        moment - days(20),
+        user=otto,
+        due_date=today - days(3),
+        assigned_by=staff,
         reminders=[reminder(3), reminder(-1), reminder(-2), reminder(-1, "assigned_by")],
     )
     assert Reminder.objects.get(assignment=upcoming, days=1).fire_at > moment
@@ -107,11 +113,13 @@ def test_due_reminders_and_catch_up_arrive_by_smtp_exactly_once(worker, smtp, st
         notices = deliveries(assignment, message="assigned")
         assert [(row.message, row.state) for row in notices] == [("assigned", "sent")]
 
-    expected = Counter({
-        (("ivy@example.com",), "Reminder"): 1,
-        (("otto@example.com",), "Overdue"): 1,
-        (("stan@example.com",), "Overdue"): 1,
-    })
+    expected = Counter(
+        {
+            (("ivy@example.com",), "Reminder"): 1,
+            (("otto@example.com",), "Overdue"): 1,
+            (("stan@example.com",), "Overdue"): 1,
+        }
+    )
     wait_until(lambda: len(smtp.received()) >= 3, DELIVERY_TIMEOUT, "three emails at the SMTP server", worker=worker)
     worker.wait_for_ticks(2)  # nothing may follow: no doubles, no late "1 day before"
     assert kinds(smtp.received()) == expected, smtp.received()
@@ -145,23 +153,32 @@ def test_smtp_down_then_up_the_reminder_arrives_once(worker, smtp, staff, now):
     pia = controls.create_user("pia_patient", email="pia@example.com")
     smtp.stop()
     assignment = assign_in_the_past(
-        moment - days(10), user=pia, due_date=today + days(4), assigned_by=staff, reminders=[reminder(5)],
+        moment - days(10),
+        user=pia,
+        due_date=today + days(4),
+        assigned_by=staff,
+        reminders=[reminder(5)],
     )
 
     def reminder_row():
         return Delivery.objects.filter(assignment=assignment, message="reminder").first()
 
     # The worker claims the reminder and fails to hand it over: the row stays pending, nothing arrives.
-    wait_until(lambda: (row := reminder_row()) is not None and row.attempts >= 1, DELIVERY_TIMEOUT,
-               "a failed attempt to send the reminder", worker=worker)
+    wait_until(
+        lambda: (row := reminder_row()) is not None and row.attempts >= 1,
+        DELIVERY_TIMEOUT,
+        "a failed attempt to send the reminder",
+        worker=worker,
+    )
     worker.wait_for_ticks(2)
     row = reminder_row()
     assert row.state == "pending", row.reason
     assert smtp.received() == []
 
     smtp.start()  # the same port: the worker's settings are unchanged
-    wait_until(lambda: smtp.received("pia@example.com"), DELIVERY_TIMEOUT, "the reminder once SMTP is back",
-               worker=worker)
+    wait_until(
+        lambda: smtp.received("pia@example.com"), DELIVERY_TIMEOUT, "the reminder once SMTP is back", worker=worker
+    )
     worker.wait_for_ticks(2)
     assert kinds(smtp.received()) == Counter({(("pia@example.com",), "Reminder"): 1}), smtp.received()
     row = reminder_row()
@@ -179,7 +196,11 @@ def test_repeating_assignment_starts_its_next_cycle(worker, smtp, staff, now):
     # between its creation and its completion.
     with transaction.atomic():
         assignment = assign_in_the_past(
-            moment - days(20), user=rita, due_date=today - days(3), assigned_by=staff, repeat_weeks=1,
+            moment - days(20),
+            user=rita,
+            due_date=today - days(3),
+            assigned_by=staff,
+            repeat_weeks=1,
             reminders=[reminder(5)],
         )
         with time_machine.travel(moment - days(19), tick=True):
