@@ -6,20 +6,34 @@ modules it delegates to) writes the models.
 """
 
 import datetime
+import json
 import logging
+import uuid
 
+from completion.models import BlockCompletion
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.module_loading import import_string
 from django.utils.translation import gettext as _
 from opaque_keys.edx.keys import CourseKey
 
 from . import access, compat, notifications, rules, targets
 from .conf import default_time_zone_name, setting
 from .data import BulkResult
-from .models import Assignment, AuditEntry, CompletedCycle, CourseEvidence, EmailTemplate, ManagerRelation, Reminder
+from .models import (
+    Assignment,
+    AuditEntry,
+    BulkJob,
+    CompletedCycle,
+    CourseEvidence,
+    Delivery,
+    EmailTemplate,
+    ManagerRelation,
+    Reminder,
+)
 
 log = logging.getLogger(__name__)
 
@@ -353,8 +367,6 @@ def _recognise_existing_state(assignments, target, already_enrolled, now):
     Start each new assignment at the person's current state in the target: passed courses (read from
     the platform's grades for those already enrolled) and completed blocks.
     """
-    from completion.models import BlockCompletion  # pylint: disable=import-outside-toplevel
-
     by_user = {assignment.user_id: assignment for assignment in assignments}
     enrolled_users = {user_id for user_id, _course in already_enrolled if user_id in by_user}
     passed = {}  # user_id -> set of course keys passed
@@ -505,10 +517,6 @@ def start_bulk_assign(*, users, target, due_date, assigned_by, repeat_weeks=None
     Validate a bulk assignment now (batch-level problems raise :class:`AssignmentError`, nothing written)
     and create it in the background; returns the :class:`BulkJob` whose progress ``get_bulk_job`` reads.
     """
-    import uuid  # pylint: disable=import-outside-toplevel
-
-    from .models import BulkJob  # pylint: disable=import-outside-toplevel
-
     resolved, specs, due_date, plan = plan_bulk(
         users=users,
         target=target,
@@ -543,8 +551,6 @@ def run_bulk_job(task_id):
     Run (or resume) a background bulk assignment. People created by an earlier, interrupted run count as
     created; the rest are assigned now, so a re-run completes the batch without duplicates.
     """
-    from .models import BulkJob  # pylint: disable=import-outside-toplevel
-
     job = BulkJob.objects.select_related("requested_by").get(task_id=task_id)
     if job.state == "SUCCESS":
         return job
@@ -590,8 +596,6 @@ def run_bulk_job(task_id):
 
 def get_bulk_job(task_id):
     """``{state, done, total, created, skipped, failed}`` of a background bulk assignment, or ``None``."""
-    from .models import BulkJob  # pylint: disable=import-outside-toplevel
-
     job = BulkJob.objects.filter(task_id=task_id).first()
     if job is None:
         return None
@@ -897,8 +901,6 @@ def set_managers(user, managers):
 
 def get_managers(user):
     """The person's managers, from ``MANDATORY_ASSIGNMENTS_MANAGER_RESOLVER``."""
-    from django.utils.module_loading import import_string  # pylint: disable=import-outside-toplevel
-
     resolver = import_string(setting("MANAGER_RESOLVER"))
     return list(resolver(user))
 
@@ -933,8 +935,6 @@ def retire_user(user):
     Remove the person's personal data (GDPR retirement). Open assignments are withdrawn without email,
     notes and free text are blanked, completed cycles stay, anonymised. Running it twice changes nothing.
     """
-    from .models import Delivery  # pylint: disable=import-outside-toplevel
-
     with transaction.atomic():
         open_rows = list(Assignment.objects.filter(user=user, completed_at__isnull=True))
         AuditEntry.objects.bulk_create(
@@ -965,8 +965,6 @@ def enroll_for_cycle(user, target):
 
 
 def _department_of(meta_text, field):
-    import json  # pylint: disable=import-outside-toplevel
-
     try:
         meta = json.loads(meta_text or "{}")
     except ValueError:
