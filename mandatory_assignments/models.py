@@ -7,6 +7,7 @@ the constraints that must hold whatever code writes them.
 
 from django.conf import settings
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from . import rules
@@ -79,8 +80,6 @@ class Assignment(models.Model):
     @property
     def status(self):
         """The status for the current moment."""
-        from django.utils import timezone  # pylint: disable=import-outside-toplevel
-
         return rules.compute_status(
             completed_at=self.completed_at,
             progressed_at=self.progressed_at,

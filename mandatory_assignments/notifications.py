@@ -1,16 +1,23 @@
 """
 The notices sent around assignments' lifecycle: assigned, withdrawn, new cycle.
 
-Called after commit with primitive values; the sending happens in Celery tasks.
+Called after commit with primitive values; the sending happens in Celery tasks. With the feature switch
+(``MANDATORY_ASSIGNMENTS_ENABLED``) off, no email is sent.
 """
+
+from .conf import setting
+
+
+def _tasks():
+    from . import tasks  # pylint: disable=import-outside-toplevel  (tasks import the API, which imports us)
+
+    return tasks
 
 
 def assigned(assignment_ids):
     """Tell each person of a new assignment."""
-    from . import tasks  # pylint: disable=import-outside-toplevel
-
-    if assignment_ids:
-        tasks.send_notices.delay("assigned", list(assignment_ids))
+    if assignment_ids and setting("ENABLED"):
+        _tasks().send_notices.delay("assigned", list(assignment_ids))
 
 
 def withdrawn_notice(assignment):
@@ -27,13 +34,12 @@ def withdrawn_notice(assignment):
 
 
 def withdrawn(notice):
-    from . import tasks  # pylint: disable=import-outside-toplevel
-
-    tasks.send_withdrawn_notice.delay(notice)
+    """Tell the person their assignment was withdrawn."""
+    if setting("ENABLED"):
+        _tasks().send_withdrawn_notice.delay(notice)
 
 
 def new_cycle(assignment_ids):
-    from . import tasks  # pylint: disable=import-outside-toplevel
-
-    if assignment_ids:
-        tasks.send_notices.delay("new_cycle", list(assignment_ids))
+    """Tell each person that a recurring assignment is due again."""
+    if assignment_ids and setting("ENABLED"):
+        _tasks().send_notices.delay("new_cycle", list(assignment_ids))

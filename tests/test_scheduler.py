@@ -442,3 +442,13 @@ def test_one_tick_finds_due_work_with_few_queries(staff):
     with CaptureQueriesContext(connection) as idle:
         tick(at(2026, 12, 1))
     assert len(idle) <= 8  # nothing due: a handful of indexed queries, whatever the number of reminders
+
+
+@override_settings(MANDATORY_ASSIGNMENTS_ENABLED=False)
+def test_with_the_feature_switched_off_nothing_is_sent(staff):
+    learner = controls.create_user("off", email="off@example.com")
+    assign_at(at(2026, 11, 30), user=learner, due_date=datetime.date(2026, 12, 10), assigned_by=staff)
+    counts = tick(at(2026, 12, 7, 0, 1))
+    assert inbox() == []
+    assert set(counts.values()) == {0}
+    assert Assignment.objects.filter(user=learner).exists()  # stored assignments are kept

@@ -3,8 +3,11 @@
 learning path, through ``sandbox.controls``. Running it again changes nothing.
 """
 
+import datetime
+
 from django.conf import settings
 from django.core.management.base import BaseCommand
+from django.utils import timezone
 
 from sandbox import controls
 
@@ -73,6 +76,37 @@ TEAMS = {
 }
 
 
+# learner, target, assigned by, days until due, repeat weeks, note, reminders (None: the default)
+ASSIGNMENTS = [
+    (
+        "alice.sales",
+        "course-v1:AcmeX+SAFE101+2026",
+        "staff_acme",
+        10,
+        None,
+        "Before the Q1 sales kick-off, please.",
+        [
+            {"days": 7, "recipient": "student"},
+            {"days": 3, "recipient": "student"},
+            {"days": 1, "recipient": "student"},
+            {"days": -1, "recipient": "student"},
+            {"days": -1, "recipient": "assigned_by"},
+        ],
+    ),
+    ("bob.sales", "course-v1:AcmeX+PRIV201+2026", "staff_acme", 5, None, "", None),
+    (
+        "dave.eng",
+        "path-v1:AcmeX+COMPLIANCE+2026+core",
+        "admin",
+        30,
+        52,
+        "Annual compliance training.",
+        [{"days": 3, "recipient": "student"}, {"days": -1, "recipient": "managers"}],
+    ),
+    ("ivan.globex", "course-v1:GlobexX+ONB100+2026", "staff_globex", 14, None, "Welcome aboard!", None),
+]
+
+
 class Command(BaseCommand):
     help = "Create the sandbox's demo companies, people, courses, groups and learning path (idempotent)."
 
@@ -110,7 +144,29 @@ class Command(BaseCommand):
             for name, members in groups.items():
                 controls.create_team(course_key, name, users=[users[member] for member in members])
 
+        self._assign(users)
         self._report()
+
+    def _assign(self, users):
+        """A few open assignments (through the plugin's API), so the demo has emails and reminders to show."""
+        from django.contrib.auth import get_user_model
+
+        from mandatory_assignments import api
+
+        today = timezone.now().date()
+        for username, target, by, days, repeat_weeks, note, reminders in ASSIGNMENTS:
+            user = users[username]
+            if api.get_assignments(user=user, target=target, statuses=["assigned", "in_progress", "overdue"]).exists():
+                continue
+            api.assign(
+                user=user,
+                target=target,
+                due_date=today + datetime.timedelta(days=days),
+                assigned_by=get_user_model().objects.get(username=by),
+                repeat_weeks=repeat_weeks,
+                note=note,
+                reminders=reminders,
+            )
 
     def _report(self):
         root = settings.LMS_ROOT_URL
@@ -118,11 +174,11 @@ class Command(BaseCommand):
         write(self.style.SUCCESS("Sandbox demo data is ready."))
         write("\nPages:")
         write(f"  {root}/login/                                   sign in")
-        write(f"  {root}/mandatory_assignments/                   organisation-wide overview (admin)")
-        for course_key in COURSES:
-            write(f"  {root}/mandatory_assignments/course/{course_key}/")
-        write(f"  {root}/mandatory_assignments/my/                learner's own assignments")
-        write(f"  {root}/admin/                                   Django admin")
+        write(f"  {root}/admin/mandatory_assignments/             assignments, deliveries (what was sent), audit log")
+        write(f"  {root}/api/mandatory_assignments/v1/me/preferences/   a learner's reminder-email switch")
+        write(f"  {root}/courses/<course id>/unit/                a course unit")
+        write("  (the staff and learner pages of the plugin are not built yet)")
+        write(f"\nDemo assignments: {len(ASSIGNMENTS)}, assigned emails in {settings.EMAIL_FILE_PATH}")
         write(f"\nLogins (password for all: {PASSWORD}):")
         write("  admin                         global staff and superuser: every page, learning paths")
         for username, site, course_keys in STAFF:
