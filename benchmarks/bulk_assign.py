@@ -34,7 +34,8 @@ def parse_args():
     parser.add_argument("--mysql", action="store_true", help=f"use MariaDB ({_common.DEFAULT_MYSQL_URL})")
     parser.add_argument("--database-url", help="database to drop, create and use (overrides --mysql)")
     parser.add_argument("--sizes", type=int, nargs="+", default=[100, 1000], help="people per run (default 100 1000)")
-    parser.add_argument("--notices", action="store_true", help="also send the held-back 'assigned' notices, measured apart")
+    parser.add_argument("--notices", action="store_true",
+                        help="also send the held-back 'assigned' notices, measured apart")
     parser.add_argument("--keep-db", action="store_true", help="leave the MariaDB database in place afterwards")
     parser.add_argument("--top", type=int, default=6, help="most frequent query shapes to list for the largest size")
     return parser.parse_args()
@@ -140,9 +141,10 @@ def main():
                             f"{_common.seconds(notice_wall)}")
         print(header)
         print("\n".join(rows))
-        print("columns: enroll q. = queries inside api._enroll (CourseEnrollment.enroll, its own savepoints included); "
-              "savepoint q. = SAVEPOINT/RELEASE around each enrollment (api._create_chunk); other q. = the rest (per chunk of "
-              f"{api.BULK_CHUNK_SIZE}); N x one = people x one enrollment measured in a savepoint (savepoint included)")
+        print("columns: enroll q. = queries inside api._enroll (CourseEnrollment.enroll, its own savepoints "
+              "included); savepoint q. = SAVEPOINT/RELEASE around each enrollment (api._create_chunk); other q. = "
+              f"the rest (per chunk of {api.BULK_CHUNK_SIZE}); N x one = people x one enrollment measured in a "
+              "savepoint (savepoint included)")
         if last:
             print(f"most frequent query shapes for {last[0]} people:")
             print(last[1].top(args.top))

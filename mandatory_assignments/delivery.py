@@ -114,49 +114,63 @@ def send(delivery_ids):
     Send these deliveries. Returns ``(sent, skipped, failed_ids)``; raises :class:`TransientSendError`
     after trying all of them when some failed for a reason that may pass.
     """
-    from edx_ace import ace, policy  # pylint: disable=import-outside-toplevel
-    from edx_ace.channel import ChannelType  # pylint: disable=import-outside-toplevel
-
-    from . import messages  # pylint: disable=import-outside-toplevel
-
     worker = str(uuid.uuid4())
     sent = skipped = 0
     failed, countdowns = [], []
     for delivery_id in delivery_ids:
         if not _take(delivery_id, worker, timezone.now()):
             continue
-        row = Delivery.objects.select_related(
-            "assignment", "assignment__user", "assignment__assigned_by", "recipient"
-        ).get(pk=delivery_id)
-        reason = messages.reason_not_to_send(row)
-        if reason:
-            skip(delivery_id, reason)
-            skipped += 1
-            continue
-        message = messages.compose_for_delivery(row)
-        if ChannelType.EMAIL not in policy.channels_for(message):
-            skip(delivery_id, "blocked by an ACE policy (the recipient turned reminder emails off)")
-            skipped += 1
-            continue
-        Delivery.objects.filter(pk=delivery_id).update(message_uuid=str(message.uuid), email=row.recipient.email)
-        try:
-            with compat.emulate_http_request(site=messages.site_for(row.assignment.user), user=row.recipient):
-                ace.send(message)
-        except TRANSIENT_ERRORS as exc:
-            log.warning("Delivery %s failed, will retry: %s", delivery_id, exc.__class__.__name__)
-            countdowns.append(_release(delivery_id, worker))
-            failed.append(delivery_id)
-            continue
-        if Delivery.objects.filter(pk=delivery_id, state=Delivery.SENT).exists():
+        outcome = _send_one(delivery_id)
+        if outcome == Delivery.SENT:
             sent += 1
+        elif outcome == Delivery.SKIPPED:
+            skipped += 1
         else:
-            # ace.send returned without its success signal: a channel error it swallowed. Retry later.
-            log.warning("Delivery %s was not confirmed by edx-ace, will retry", delivery_id)
             countdowns.append(_release(delivery_id, worker))
             failed.append(delivery_id)
     if failed:
         raise TransientSendError(failed, max(countdowns))
     return sent, skipped, failed
+
+
+def _send_one(delivery_id):
+    """Send one taken delivery; returns SENT, SKIPPED or None (failed for now)."""
+    from edx_ace import ace  # pylint: disable=import-outside-toplevel
+
+    from . import messages  # pylint: disable=import-outside-toplevel
+
+    row = Delivery.objects.select_related(
+        "assignment", "assignment__user", "assignment__assigned_by", "recipient"
+    ).get(pk=delivery_id)
+    reason = messages.reason_not_to_send(row)
+    if reason:
+        skip(delivery_id, reason)
+        return Delivery.SKIPPED
+    site = messages.site_for(row.assignment.user)
+    message = messages.compose_for_delivery(row, site=site)
+    Delivery.objects.filter(pk=delivery_id).update(message_uuid=str(message.uuid), email=row.recipient.email)
+    try:
+        with compat.emulate_http_request(site=site, user=row.recipient):
+            ace.send(message)
+    except TRANSIENT_ERRORS as exc:
+        log.warning("Delivery %s failed, will retry: %s", delivery_id, exc.__class__.__name__)
+        return None
+    if Delivery.objects.filter(pk=delivery_id, state=Delivery.SENT).exists():
+        return Delivery.SENT
+    if _blocked_by_policy(message):
+        skip(delivery_id, "blocked by an ACE policy (the recipient turned reminder emails off)")
+        return Delivery.SKIPPED
+    # ace.send returned without its success signal: a channel error it swallowed. Retry later.
+    log.warning("Delivery %s was not confirmed by edx-ace, will retry", delivery_id)
+    return None
+
+
+def _blocked_by_policy(message):
+    """Whether edx-ace's policies deny the email channel (asked only when a message was not sent)."""
+    from edx_ace import policy  # pylint: disable=import-outside-toplevel
+    from edx_ace.channel import ChannelType  # pylint: disable=import-outside-toplevel
+
+    return ChannelType.EMAIL not in policy.channels_for(message)
 
 
 def mark_sent(message):

@@ -318,11 +318,14 @@ def compose(name, facts, recipient, recipient_kind, site, template=None):
     )
 
 
-def compose_for_delivery(delivery_row):
-    """The message of a claimed delivery row (``assignment``, its people and ``recipient`` loaded)."""
+def compose_for_delivery(delivery_row, site=None):
+    """
+    The message of a claimed delivery row (``assignment``, its people and ``recipient`` loaded), for
+    ``site`` (default: the site of the person's company).
+    """
     assignment = delivery_row.assignment
     facts = _facts_of_assignment(assignment, delivery_row.reminder_days, delivery_row.due_date)
-    site = site_for(assignment.user)
+    site = site or site_for(assignment.user)
     # BaseMessageType reads the site's from-address when it is created: create it inside the site.
     with compat.emulate_http_request(site=site, user=delivery_row.recipient):
         return compose(
