@@ -7,6 +7,7 @@ from django.utils.translation import gettext_lazy as _
 from edx_django_utils.plugins.constants import PluginSettings, PluginSignals, PluginURLs
 
 LMS = "lms.djangoapp"
+PREFERENCE_MODEL = "openedx.core.djangoapps.user_api.models.UserPreference"
 
 # Platform signals are named by string path, so that nothing of the platform is imported when the
 # app loads; the plugin framework connects them once the LMS is ready.
@@ -67,10 +68,9 @@ class MandatoryAssignmentsConfig(AppConfig):
                         "on_block_completion_saved",
                         sender_path="completion.models.BlockCompletion",
                     ),
-                    _receiver(
-                        "django.db.models.signals.post_save",
-                        "on_time_zone_preference_saved",
-                        sender_path="openedx.core.djangoapps.user_api.models.UserPreference",
+                    *(
+                        _receiver(signal, "on_time_zone_preference_changed", sender_path=PREFERENCE_MODEL)
+                        for signal in ("django.db.models.signals.post_save", "django.db.models.signals.post_delete")
                     ),
                 ],
             }

@@ -139,9 +139,9 @@ def _send_one(delivery_id):
 
     from . import messages  # pylint: disable=import-outside-toplevel
 
-    row = Delivery.objects.select_related(
-        "assignment", "assignment__user", "assignment__assigned_by", "recipient"
-    ).get(pk=delivery_id)
+    row = Delivery.objects.select_related("assignment", "assignment__user", "assignment__assigned_by", "recipient").get(
+        pk=delivery_id
+    )
     reason = messages.reason_not_to_send(row)
     if reason:
         skip(delivery_id, reason)

@@ -86,8 +86,8 @@ def on_ace_message_sent(sender, message=None, **kwargs):  # pylint: disable=unus
     api.record_message_sent(message)
 
 
-def on_time_zone_preference_saved(sender, instance=None, **kwargs):  # pylint: disable=unused-argument
-    """The person's time zone preference changed: deadlines and reminder moments follow it."""
+def on_time_zone_preference_changed(sender, instance=None, **kwargs):  # pylint: disable=unused-argument
+    """The person's time zone preference was saved or deleted: deadlines and reminder moments follow it."""
     if instance is None or instance.key != "time_zone":
         return
     api.time_zone_changed(instance.user)

@@ -132,27 +132,32 @@ def _request_resets(assignment, target):
 
 
 def mark_overdue(now):
-    """Record the overdue status (with an audit entry) of assignments whose deadline passed."""
-    rows = list(
-        Assignment.objects.filter(completed_at__isnull=True, deadline__lte=now)
-        .exclude(recorded_status=rules.OVERDUE)
-        .only("pk", "user_id", "target_key", "recorded_status", "cycle")
-    )
-    if not rows:
-        return 0
-    AuditEntry.objects.bulk_create(
-        [
-            AuditEntry(
-                assignment_id=row.pk,
-                user_id=row.user_id,
-                target_key=row.target_key,
-                action=AuditEntry.STATUS_CHANGED,
-                changes={"from": row.recorded_status, "to": rules.OVERDUE, "cycle": row.cycle},
-            )
-            for row in rows
-        ]
-    )
-    Assignment.objects.filter(pk__in=[row.pk for row in rows]).update(recorded_status=rules.OVERDUE)
+    """
+    Record the overdue status (with an audit entry) of assignments whose deadline passed. Rows another
+    tick is marking at the same moment are locked and skipped, so each change is logged once.
+    """
+    with transaction.atomic():
+        rows = list(
+            Assignment.objects.select_for_update(skip_locked=_skip_locked_supported())
+            .filter(completed_at__isnull=True, deadline__lte=now)
+            .exclude(recorded_status=rules.OVERDUE)
+            .only("pk", "user_id", "target_key", "recorded_status", "cycle")
+        )
+        if not rows:
+            return 0
+        AuditEntry.objects.bulk_create(
+            [
+                AuditEntry(
+                    assignment_id=row.pk,
+                    user_id=row.user_id,
+                    target_key=row.target_key,
+                    action=AuditEntry.STATUS_CHANGED,
+                    changes={"from": row.recorded_status, "to": rules.OVERDUE, "cycle": row.cycle},
+                )
+                for row in rows
+            ]
+        )
+        Assignment.objects.filter(pk__in=[row.pk for row in rows]).update(recorded_status=rules.OVERDUE)
     return len(rows)
 
 

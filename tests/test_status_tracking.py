@@ -209,3 +209,14 @@ def test_a_ccx_pass_completes_an_assignment_of_that_ccx(learner, admin):
     assert status_of(assignment) == "assigned"
     send(ccx)
     assert status_of(assignment) == "completed"
+
+
+def test_removing_the_time_zone_preference_falls_back_to_the_default(learner, staff):
+    assignment = api.assign(user=learner, target=COURSE, due_date=due_in(14), assigned_by=staff)  # Berlin
+    from openedx.core.djangoapps.user_api.models import UserPreference
+
+    UserPreference.objects.filter(user=learner, key="time_zone").delete()
+    assignment.refresh_from_db()
+    assert assignment.deadline == datetime.datetime.combine(due_in(15), datetime.time(0), tzinfo=UTC)
+    reminder = assignment.reminder_rows.get()
+    assert reminder.fire_at == datetime.datetime.combine(due_in(11), datetime.time(0), tzinfo=UTC)
