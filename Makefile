@@ -24,7 +24,9 @@ REQUIREMENT_FILES := $(wildcard requirements/*.txt) setup.py
 export DJANGO_SETTINGS_MODULE := sandbox.settings
 MYSQL_URL ?= mysql://root@127.0.0.1:3306/mandatory_assignments
 PYTEST_ARGS ?=
-PYTEST := -m pytest -m "not integration" --cov=mandatory_assignments --cov-report=term $(PYTEST_ARGS)
+# coverage starts before pytest, so that what runs when Django loads the app (models, settings) counts.
+PYTEST := -m coverage run -m pytest -m "not integration" $(PYTEST_ARGS)
+COVERAGE_REPORT = -m coverage report
 
 help: ## display this help message
 	@echo "Please use \`make <target>' where <target> is one of"
@@ -76,6 +78,7 @@ test: requirements ## Django checks, missing migrations, then the tests with cov
 	$(PY) manage.py check
 	$(PY) manage.py makemigrations --check --dry-run
 	$(PY) $(PYTEST)
+	$(PY) $(COVERAGE_REPORT)
 
 mariadb: ## start MariaDB if nothing listens on 127.0.0.1:3306
 	@if ! (exec 3<>/dev/tcp/127.0.0.1/3306) 2>/dev/null; then \
@@ -88,10 +91,12 @@ mariadb: ## start MariaDB if nothing listens on 127.0.0.1:3306
 test-mysql: requirements mariadb ## the tests on MariaDB/MySQL (pytest-django creates the test database)
 	DATABASE_URL=$(MYSQL_URL) $(PY) manage.py check
 	DATABASE_URL=$(MYSQL_URL) $(PY) $(PYTEST)
+	$(PY) $(COVERAGE_REPORT)
 
 test-py311: requirements-py311 ## the tests on Python 3.11 (SQLite)
 	$(PY311) manage.py check
 	$(PY311) $(PYTEST)
+	$(PY311) $(COVERAGE_REPORT)
 
 # A real Celery worker with beat (Redis 127.0.0.1:6379), SMTP on loopback and the MariaDB test database
 # test_<name of INTEGRATION_MYSQL_URL>; without MariaDB or Redis the tests skip, or fail when CI=true.
