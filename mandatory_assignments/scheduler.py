@@ -172,21 +172,40 @@ def claim_due_reminders(now):
     claimed, skipped = [], 0
     while True:
         with transaction.atomic():
-            reminders = list(
-                Reminder.objects.select_for_update(skip_locked=_skip_locked_supported())
-                .filter(fire_at__lte=now)
-                .select_related("assignment", "assignment__user", "assignment__assigned_by")
-                .order_by("fire_at", "id")[:REMINDER_BATCH]
-            )
+            reminders, more = _lock_due_batch(now)
             if not reminders:
                 break
             rows = _deliveries_for(reminders, now)
             claimed.extend(delivery.claim(rows, now))
             skipped += sum(1 for row in rows if row.state == Delivery.SKIPPED)
             Reminder.objects.filter(pk__in=[reminder.pk for reminder in reminders]).update(fire_at=None)
-        if len(reminders) < REMINDER_BATCH:
+        if not more:
             break
     return claimed, skipped
+
+
+def _lock_due_batch(now):
+    """
+    Lock a batch of due reminders (rows another tick holds are skipped) with all the due reminders of
+    each assignment in it, so the catch-up rule sees them together; ``(reminders, more may be due)``.
+    Only the reminder rows are locked: people and assignments are read afterwards, unlocked.
+    """
+    reminders = list(
+        Reminder.objects.select_for_update(skip_locked=_skip_locked_supported())
+        .filter(fire_at__lte=now)
+        .order_by("assignment_id", "fire_at", "id")[:REMINDER_BATCH]
+    )
+    more = len(reminders) == REMINDER_BATCH
+    if more:
+        # The last assignment's due reminders may continue past the batch: leave it to the next one.
+        head = [reminder for reminder in reminders if reminder.assignment_id != reminders[-1].assignment_id]
+        reminders = head or reminders
+    assignments = Assignment.objects.select_related("user", "assigned_by").in_bulk(
+        {reminder.assignment_id for reminder in reminders}
+    )
+    for reminder in reminders:
+        reminder.assignment = assignments[reminder.assignment_id]
+    return reminders, more
 
 
 def _skip_locked_supported():

@@ -452,3 +452,22 @@ def test_with_the_feature_switched_off_nothing_is_sent(staff):
     assert inbox() == []
     assert set(counts.values()) == {0}
     assert Assignment.objects.filter(user=learner).exists()  # stored assignments are kept
+
+
+def test_catch_up_keeps_an_assignments_reminders_together_across_batches(staff, monkeypatch):
+    from mandatory_assignments import scheduler
+
+    monkeypatch.setattr(scheduler, "REMINDER_BATCH", 4)  # three assignments of three due reminders each
+    learners = [controls.create_user(f"batch{i}", email=f"batch{i}@example.com") for i in range(3)]
+    for learner in learners:
+        assign_at(
+            at(2026, 11, 30),
+            user=learner,
+            due_date=datetime.date(2026, 12, 20),
+            assigned_by=staff,
+            reminders=COMPLIANCE[:3],
+        )
+    tick(at(2026, 12, 18))  # 14, 7 and 3 days before: all due; only the 3-day one goes out, per person
+    for learner in learners:
+        assert reminders_to(learner.email) == 1
+    assert Delivery.objects.filter(state="skipped", reason__startswith="superseded").count() == 6
