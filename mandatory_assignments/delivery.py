@@ -81,12 +81,18 @@ def expired_claims(now, limit=10000):
     return list(Delivery.objects.filter(claim_token=token, state=Delivery.PENDING).values_list("id", flat=True))
 
 
-def _take(delivery_id, worker, now):
-    """Take a pending delivery for this worker; False when another worker holds it or it is done."""
-    return bool(
-        Delivery.objects.filter(pk=delivery_id, state=Delivery.PENDING)
-        .filter(Q(worker_token="") | Q(lease_until__lte=now))
-        .update(worker_token=worker, lease_until=now + lease(), attempts=F("attempts") + 1)
+def _take(delivery_ids, worker, now):
+    """
+    Take the pending deliveries no other worker holds (or whose lease ran out) for this worker, in one
+    conditional update; returns the rows taken, with what composing their emails needs.
+    """
+    Delivery.objects.filter(pk__in=list(delivery_ids), state=Delivery.PENDING).filter(
+        Q(worker_token="") | Q(lease_until__lte=now)
+    ).update(worker_token=worker, lease_until=now + lease(), attempts=F("attempts") + 1)
+    return list(
+        Delivery.objects.filter(pk__in=list(delivery_ids), state=Delivery.PENDING, worker_token=worker)
+        .select_related("assignment", "assignment__user", "assignment__assigned_by", "recipient")
+        .order_by("id")
     )
 
 
@@ -117,10 +123,9 @@ def send(delivery_ids):
     worker = str(uuid.uuid4())
     sent = skipped = 0
     failed, countdowns = [], []
-    for delivery_id in delivery_ids:
-        if not _take(delivery_id, worker, timezone.now()):
-            continue
-        outcome = _send_one(delivery_id)
+    for row in _take(delivery_ids, worker, timezone.now()):
+        delivery_id = row.pk
+        outcome = _send_one(row)
         if outcome == Delivery.SENT:
             sent += 1
         elif outcome == Delivery.SKIPPED:
@@ -133,15 +138,13 @@ def send(delivery_ids):
     return sent, skipped, failed
 
 
-def _send_one(delivery_id):
+def _send_one(row):
     """Send one taken delivery; returns SENT, SKIPPED or None (failed for now)."""
     from edx_ace import ace  # pylint: disable=import-outside-toplevel
 
     from . import messages  # pylint: disable=import-outside-toplevel
 
-    row = Delivery.objects.select_related("assignment", "assignment__user", "assignment__assigned_by", "recipient").get(
-        pk=delivery_id
-    )
+    delivery_id = row.pk
     reason = messages.reason_not_to_send(row)
     if reason:
         skip(delivery_id, reason)

@@ -308,7 +308,7 @@ def test_a_worker_that_died_after_taking_a_delivery_is_replaced_once(staff):
     claimed_at = at(2026, 12, 7, 0, 1)
     # The worker dies: the tick claims, the task never sends.
     original = tasks.send_deliveries.delay
-    tasks.send_deliveries.delay = lambda ids: delivery._take(ids[0], "dead-worker", claimed_at)  # noqa: SLF001
+    tasks.send_deliveries.delay = lambda ids: delivery._take(ids, "dead-worker", claimed_at)  # noqa: SLF001
     try:
         tick(claimed_at)
     finally:
