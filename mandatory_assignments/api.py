@@ -120,7 +120,7 @@ def time_zones_of(user_ids):
 
 def _parse_due_date(value):
     if isinstance(value, datetime.datetime):
-        raise AssignmentError("due_date_too_soon", _("The due date must be a date, not a moment."), "due_date")
+        raise ValidationError(_("The due date must be a calendar date, not a moment."), code="invalid")
     if isinstance(value, datetime.date):
         return value
     try:
@@ -185,6 +185,10 @@ def _check_person_company(by, user, companies):
     if not access.scoped() or access.unrestricted(by):
         return True
     return access.same_company(companies.get(by.id), companies.get(user.id))
+
+
+def _already_assigned():
+    return AssignmentError("already_assigned", _("This person already has an open assignment for this target."), "user")
 
 
 def _check_person(user):
@@ -332,9 +336,7 @@ def assign(*, user, target, due_date, assigned_by, repeat_weeks=None, note="", r
     tz = user_time_zone(user)
     _check_due_date(due_date, tz, now)
     if Assignment.objects.filter(user=user, target_key=resolved.key, is_open=True).exists():
-        raise AssignmentError(
-            "already_assigned", _("This person already has an open assignment for this target."), "user"
-        )
+        raise _already_assigned()
 
     already_enrolled = compat.enrolled_course_keys([user.id], resolved.course_keys)
     try:
@@ -354,10 +356,8 @@ def assign(*, user, target, due_date, assigned_by, repeat_weeks=None, note="", r
             _audit_entry(assignment, AuditEntry.CREATED, assigned_by, _creation_changes(assignment, specs)).save()
             _enroll(user, resolved)
             _recognise_existing_state([assignment], resolved, already_enrolled, now)
-    except IntegrityError as exc:
-        raise AssignmentError(
-            "already_assigned", _("This person already has an open assignment for this target."), "user"
-        ) from exc
+    except IntegrityError as exc:  # assigned by someone else meanwhile
+        raise _already_assigned() from exc
     transaction.on_commit(lambda: notifications.assigned([assignment.pk]))
     return Assignment.objects.select_related("user", "assigned_by").get(pk=assignment.pk)
 
@@ -392,9 +392,7 @@ def _recognise_existing_state(assignments, target, already_enrolled, now):
         if courses_passed and courses_passed >= set(target.course_keys):
             _complete(assignment, now, "grade", actor=None)
         elif user_id in progressed or courses_passed:
-            assignment.progressed_at = now
-            Assignment.objects.filter(pk=assignment.pk).update(progressed_at=now)
-            record_status(assignment, now=now)
+            _mark_progress(assignment, now)
 
 
 # Bulk ---------------------------------------------------------------------------------------------
@@ -408,8 +406,9 @@ def _resolve_people(users):
         (found if isinstance(item, User) else values).append(item)
     names = [str(value).strip() for value in values]
     by_username = {u.username: u for u in User.objects.filter(username__in=names)}
-    lowered = [name.lower() for name in names if "@" in name]
-    by_email = {u.email.lower(): u for u in User.objects.filter(email__in=lowered)} if lowered else {}
+    emails = {name for name in names if "@" in name}
+    emails |= {email.lower() for email in emails}  # as typed, or stored in lower case
+    by_email = {u.email.lower(): u for u in User.objects.filter(email__in=emails)} if emails else {}
     invalid = []
     for value, name in zip(values, names, strict=True):
         user = by_username.get(name) or by_email.get(name.lower())
