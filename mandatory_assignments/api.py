@@ -489,8 +489,9 @@ def bulk_assign(*, users, target, due_date, assigned_by, repeat_weeks=None, note
     pending = plan["create"]
     for start in range(0, len(pending), BULK_CHUNK_SIZE):
         chunk = pending[start : start + BULK_CHUNK_SIZE]
-        created, failed = _create_chunk(chunk, resolved, due_date, assigned_by, repeat_weeks, note, specs, now)
+        created, skipped, failed = _create_chunk(chunk, resolved, due_date, assigned_by, repeat_weeks, note, specs, now)
         result.created.extend(created)
+        result.skipped.extend(skipped)
         result.failed.extend(failed)
         if progress:
             progress(result)
@@ -614,8 +615,11 @@ def get_bulk_job(task_id):
 
 
 def _create_chunk(chunk, target, due_date, assigned_by, repeat_weeks, note, specs, now):
-    """Create one chunk in one transaction; a person whose enrollment fails is left out."""
-    created, failed = [], []
+    """
+    Create one chunk in one transaction; returns ``(created, skipped, failed)``. A person whose
+    enrollment fails is left out; one assigned by someone else meanwhile is skipped.
+    """
+    failed, skipped = [], []
     with transaction.atomic():
         already_enrolled = compat.enrolled_course_keys([user.pk for user, _tz in chunk], target.course_keys)
         enrolled = []
@@ -645,8 +649,8 @@ def _create_chunk(chunk, target, due_date, assigned_by, repeat_weeks, note, spec
                 Assignment.objects.bulk_create(rows)
         except IntegrityError:
             # Someone assigned one of these people meanwhile: create one by one, skipping those.
-            rows = _create_one_by_one(rows, failed)
-        if rows and rows[0].pk is None:  # databases that return no ids from bulk inserts
+            rows = _create_one_by_one(rows, skipped)
+        if rows and rows[0].pk is None:  # MySQL returns no ids from bulk inserts (MariaDB and SQLite do)
             rows = list(
                 Assignment.objects.filter(
                     user_id__in=[row.user_id for row in rows], target_key=target.key, is_open=True, created__gte=now
@@ -663,20 +667,19 @@ def _create_chunk(chunk, target, due_date, assigned_by, repeat_weeks, note, spec
         for row in rows:
             row.user = users[row.user_id]
         _recognise_existing_state(rows, target, already_enrolled, now)
-        created = rows
         ids = [row.pk for row in rows]
         transaction.on_commit(lambda: notifications.assigned(ids))
-    return created, failed
+    return rows, skipped, failed
 
 
-def _create_one_by_one(rows, failed):
+def _create_one_by_one(rows, skipped):
     saved = []
     for row in rows:
         try:
             with transaction.atomic():
                 row.save()
         except IntegrityError:
-            failed.append((row.user, _("already assigned")))
+            skipped.append((row.user, _("already assigned")))
         else:
             saved.append(row)
     return saved

@@ -384,3 +384,25 @@ def test_bulk_due_date_too_soon_fails_per_person(staff):
     )
     assert [a.user for a in result.created] == [honolulu]
     assert [user for user, _message in result.failed] == [auckland]
+
+
+def test_bulk_skips_a_person_assigned_by_someone_else_meanwhile(staff, monkeypatch):
+    people = _people(5, "race")
+    real_enroll = compat.enroll
+    raced = []
+
+    def enroll_while_a_colleague_assigns(user, course_key):
+        if user == people[2] and not raced:
+            raced.append(user)
+            monkeypatch.setattr(compat, "enroll", real_enroll)
+            api.assign(user=user, target=COURSE, due_date=due_in(30), assigned_by=staff)  # the colleague's
+            monkeypatch.setattr(compat, "enroll", enroll_while_a_colleague_assigns)
+        return real_enroll(user, course_key)
+
+    monkeypatch.setattr(compat, "enroll", enroll_while_a_colleague_assigns)
+    result = api.bulk_assign(users=people, target=COURSE, due_date=due_in(14), assigned_by=staff)
+    assert sorted(a.user.username for a in result.created) == ["race0", "race1", "race3", "race4"]
+    assert [(user.username, reason) for user, reason in result.skipped] == [("race2", "already assigned")]
+    assert result.failed == []
+    assert Assignment.objects.get(user=people[2]).due_date == due_in(30)
+    assert Reminder.objects.filter(assignment__target_key=COURSE).count() == 5
