@@ -702,7 +702,7 @@ def update(assignment, *, by, due_date=UNCHANGED, note=UNCHANGED, reminders=UNCH
     if repeat_weeks is not UNCHANGED:
         _check_repeat_weeks(repeat_weeks)
     if reminders is not UNCHANGED:
-        specs = _clean_reminders(reminders if reminders is not None else [])
+        specs = _clean_reminders(reminders)  # None: the default reminders, as when assigning
     if due_date is not UNCHANGED:
         due_date = _parse_due_date(due_date)
         if due_date != assignment.due_date:
