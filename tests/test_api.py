@@ -386,20 +386,41 @@ def test_bulk_due_date_too_soon_fails_per_person(staff):
     assert [user for user, _message in result.failed] == [auckland]
 
 
-def test_bulk_skips_a_person_assigned_by_someone_else_meanwhile(staff, monkeypatch):
+@pytest.fixture
+def enrollment_filter(settings):
+    from . import filter_steps
+
+    settings.OPEN_EDX_FILTERS_CONFIG = filter_steps.FILTER_CONFIG
+    yield filter_steps
+    filter_steps.REFUSED.clear()
+    filter_steps.BEFORE_ENROLLING.clear()
+
+
+def test_a_refused_enrollment_assigns_nothing(learner, staff, enrollment_filter):
+    enrollment_filter.REFUSED.add(learner.username)
+    with pytest.raises(api.AssignmentError) as error:
+        assign(learner, staff)
+    assert error.value.code == "not_allowed"
+    assert "Enrollment is closed" in error.value.message
+    _nothing_written(learner)
+
+
+def test_bulk_reports_a_refused_enrollment_and_creates_the_others(staff, enrollment_filter):
+    people = _people(4, "gate")
+    enrollment_filter.REFUSED.add("gate1")
+    result = api.bulk_assign(users=people, target=COURSE, due_date=due_in(14), assigned_by=staff)
+    assert sorted(a.user.username for a in result.created) == ["gate0", "gate2", "gate3"]
+    assert [(user.username, "Enrollment is closed" in message) for user, message in result.failed] == [("gate1", True)]
+    assert not Assignment.objects.filter(user=people[1]).exists()
+    assert not enrolled(people[1])
+
+
+def test_bulk_skips_a_person_assigned_by_someone_else_meanwhile(staff, enrollment_filter):
     people = _people(5, "race")
-    real_enroll = compat.enroll
-    raced = []
-
-    def enroll_while_a_colleague_assigns(user, course_key):
-        if user == people[2] and not raced:
-            raced.append(user)
-            monkeypatch.setattr(compat, "enroll", real_enroll)
-            api.assign(user=user, target=COURSE, due_date=due_in(30), assigned_by=staff)  # the colleague's
-            monkeypatch.setattr(compat, "enroll", enroll_while_a_colleague_assigns)
-        return real_enroll(user, course_key)
-
-    monkeypatch.setattr(compat, "enroll", enroll_while_a_colleague_assigns)
+    # While the bulk enrolls race2, a colleague assigns race2 the same course.
+    enrollment_filter.BEFORE_ENROLLING["race2"] = lambda: api.assign(
+        user=people[2], target=COURSE, due_date=due_in(30), assigned_by=staff
+    )
     result = api.bulk_assign(users=people, target=COURSE, due_date=due_in(14), assigned_by=staff)
     assert sorted(a.user.username for a in result.created) == ["race0", "race1", "race3", "race4"]
     assert [(user.username, reason) for user, reason in result.skipped] == [("race2", "already assigned")]
