@@ -4,7 +4,7 @@ Bulk assignments in the background: progress, results, and a re-run after a work
 
 import pytest
 
-from mandatory_assignments import api, compat
+from mandatory_assignments import api
 from mandatory_assignments.models import Assignment, BulkJob
 from sandbox import controls
 
@@ -45,28 +45,28 @@ def test_batch_errors_are_raised_before_anything_is_queued(staff, kwargs, code):
     assert BulkJob.objects.count() == 0
 
 
-def test_a_rerun_after_a_worker_died_completes_the_rest_without_duplicates(staff, monkeypatch):
+def test_a_rerun_after_a_worker_died_completes_the_rest_without_duplicates(staff, monkeypatch, settings):
+    from . import filter_steps
+
     group = people(25)
     monkeypatch.setattr(api, "BULK_CHUNK_SIZE", 10)
     job = api.start_bulk_assign(users=group, target=COURSE, due_date=due_in(14), assigned_by=staff)
 
-    real_enroll = compat.enroll
-    calls = {"count": 0}
+    def worker_lost():
+        raise SystemError("worker lost")
 
-    def enroll_then_crash(user, course_key):
-        calls["count"] += 1
-        if calls["count"] == 15:  # the worker dies in the second chunk
-            raise SystemError("worker lost")
-        return real_enroll(user, course_key)
-
-    monkeypatch.setattr(compat, "enroll", enroll_then_crash)
-    with pytest.raises(SystemError):
-        api.run_bulk_job(job.task_id)
+    # The worker dies while enrolling the 15th person, in the second chunk.
+    settings.OPEN_EDX_FILTERS_CONFIG = filter_steps.FILTER_CONFIG
+    filter_steps.BEFORE_ENROLLING[group[14].username] = worker_lost
+    try:
+        with pytest.raises(SystemError):
+            api.run_bulk_job(job.task_id)
+    finally:
+        filter_steps.BEFORE_ENROLLING.clear()
     status = api.get_bulk_job(job.task_id)
     assert status["state"] == "FAILURE" and status["done"] == 10  # the first chunk stands, the second rolled back
     assert Assignment.objects.filter(target_key=COURSE).count() == 10
 
-    monkeypatch.setattr(compat, "enroll", real_enroll)
     api.run_bulk_job(job.task_id)  # Celery redelivers the task (acks_late): the re-run finishes the batch
     status = api.get_bulk_job(job.task_id)
     assert status["state"] == "SUCCESS"
