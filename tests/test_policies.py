@@ -29,15 +29,10 @@ AFTER_DEADLINE = datetime.datetime(2026, 12, 17, 9, 0, tzinfo=datetime.UTC)
 ENTRY_POINT = "mandatory_assignments.opt_out"
 
 
-@pytest.fixture(autouse=True)
-def opt_out_policy_active(monkeypatch):
-    """
-    edx-ace loads its policies once per process from the installed ``openedx.ace.policy`` entry points.
-    Where the package is installed (pip install -e .) that is the real policy; in a bare checkout the
-    entry point is missing, so the policy is put in place the way edx-ace would load it.
-    """
-    if not any(isinstance(loaded, EmailReminderOptOutPolicy) for loaded in policy.policies()):
-        monkeypatch.setattr(policy, "policies", lambda: [EmailReminderOptOutPolicy()])
+def test_the_policy_is_loaded_from_its_entry_point():
+    """edx-ace loads policies from the installed ``openedx.ace.policy`` entry points named in settings."""
+    assert ENTRY_POINT in settings.ACE_ENABLED_POLICIES
+    assert any(isinstance(loaded, EmailReminderOptOutPolicy) for loaded in policy.policies())
 
 
 def opt_out(user):
