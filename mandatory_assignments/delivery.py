@@ -120,19 +120,22 @@ def send(delivery_ids):
     Send these deliveries. Returns ``(sent, skipped, failed_ids)``; raises :class:`TransientSendError`
     after trying all of them when some failed for a reason that may pass.
     """
+    from . import messages  # pylint: disable=import-outside-toplevel
+
     worker = str(uuid.uuid4())
     sent = skipped = 0
     failed, countdowns = [], []
-    for row in _take(delivery_ids, worker, timezone.now()):
-        delivery_id = row.pk
-        outcome = _send_one(row)
-        if outcome == Delivery.SENT:
-            sent += 1
-        elif outcome == Delivery.SKIPPED:
-            skipped += 1
-        else:
-            countdowns.append(_release(delivery_id, worker))
-            failed.append(delivery_id)
+    rows = _take(delivery_ids, worker, timezone.now())
+    with messages.prefetched(rows):
+        for row in rows:
+            outcome = _send_one(row)
+            if outcome == Delivery.SENT:
+                sent += 1
+            elif outcome == Delivery.SKIPPED:
+                skipped += 1
+            else:
+                countdowns.append(_release(row.pk, worker))
+                failed.append(row.pk)
     if failed:
         raise TransientSendError(failed, max(countdowns))
     return sent, skipped, failed

@@ -11,11 +11,13 @@ Every message is rendered in its recipient's language. Nothing in a context may 
 course-email opt-out policy: there is no ``course_ids`` key, ever.
 """
 
+import contextlib
+import contextvars
 import datetime
 import json
 import logging
 import smtplib
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
@@ -158,15 +160,90 @@ def notice_deliveries(message, assignment_ids):
 # Composing ----------------------------------------------------------------------------------------
 
 
+@dataclass
+class Prefetched:
+    """What composing a chunk of deliveries asks about its people and targets, read in a few queries."""
+
+    learners: set = field(default_factory=set)
+    people: set = field(default_factory=set)
+    assignments: set = field(default_factory=set)
+    sites: dict = field(default_factory=dict)  # learner id -> Site
+    languages: dict = field(default_factory=dict)  # person id -> pref-lang value
+    time_zones: dict = field(default_factory=dict)  # learner id -> ZoneInfo
+    names: dict = field(default_factory=dict)  # person id -> profile name
+    target_names: dict = field(default_factory=dict)  # target key -> display name
+    templates: dict = field(default_factory=dict)  # (assignment id, days, recipient kind) -> template name
+
+
+_PREFETCHED = contextvars.ContextVar("mandatory_assignments_prefetched", default=None)
+
+
+@contextlib.contextmanager
+def prefetched(delivery_rows):
+    """
+    Within the block, composing the emails of these deliveries reads their people's preferences, names
+    and sites, their targets' names and their reminders' templates from one prefetch per kind.
+    """
+    token = _PREFETCHED.set(_prefetch(delivery_rows))
+    try:
+        yield
+    finally:
+        _PREFETCHED.reset(token)
+
+
+def _prefetch(rows):
+    from . import api  # pylint: disable=import-outside-toplevel  (api imports this module's callers)
+
+    rows = [row for row in rows if row.assignment_id is not None]
+    learners = {row.assignment.user_id for row in rows}
+    people = learners | {row.recipient_id for row in rows} | {row.assignment.assigned_by_id for row in rows}
+    people.discard(None)
+    domains = compat.get_signup_sites(learners)
+    site_of_domain = {domain: compat.get_site_by_domain(domain) for domain in {*domains.values(), None}}
+    return Prefetched(
+        learners=learners,
+        people=people,
+        assignments={row.assignment_id for row in rows},
+        sites={user_id: site_of_domain[domains.get(user_id)] for user_id in learners},
+        languages=compat.get_preference_for_users(people, LANGUAGE_PREFERENCE),
+        time_zones=api.time_zones_of(list(learners)),
+        names=compat.get_profile_names(people),
+        target_names={key: _resolve_target_name(key) for key in {row.assignment.target_key for row in rows}},
+        templates={
+            (assignment_id, days, recipient): name
+            for assignment_id, days, recipient, name in Reminder.objects.filter(
+                assignment_id__in={row.assignment_id for row in rows}
+            )
+            .exclude(template="")
+            .values_list("assignment_id", "days", "recipient", "template")
+        },
+    )
+
+
+def _prefetched_for(ids, attribute):
+    """The prefetch, when it covers every id in ``ids`` for ``attribute``'s set; else ``None``."""
+    found = _PREFETCHED.get()
+    if found is not None and set(ids) <= getattr(found, attribute):
+        return found
+    return None
+
+
 def site_for(user):
     """The Site of the person's company, else the current site."""
+    if user is not None and (found := _prefetched_for([user.id], "learners")):
+        return found.sites[user.id]
     domain = compat.get_signup_sites([user.id]).get(user.id) if user is not None else None
     return compat.get_site_by_domain(domain)
 
 
 def language_of(user):
     """The person's ``pref-lang`` preference, when the platform supports it, else the default language."""
-    preferred = compat.get_user_preference(user, LANGUAGE_PREFERENCE) if user is not None else None
+    if user is None:
+        preferred = None
+    elif found := _prefetched_for([user.id], "people"):
+        preferred = found.languages.get(user.id)
+    else:
+        preferred = compat.get_user_preference(user, LANGUAGE_PREFERENCE)
     if preferred and isinstance(preferred, str):
         try:
             return translation.get_supported_language_variant(preferred.strip())
@@ -176,6 +253,8 @@ def language_of(user):
 
 
 def _time_zone_of(user):
+    if found := _prefetched_for([user.id], "learners"):
+        return found.time_zones[user.id]
     from . import api  # pylint: disable=import-outside-toplevel
 
     return api.user_time_zone(user)
@@ -183,13 +262,24 @@ def _time_zone_of(user):
 
 def _display_names(users):
     users = [user for user in users if user is not None]
-    names = compat.get_profile_names([user.id for user in users]) if users else {}
+    ids = [user.id for user in users]
+    if found := _prefetched_for(ids, "people"):
+        names = found.names
+    else:
+        names = compat.get_profile_names(ids) if users else {}
     return {user.id: (names.get(user.id) or "").strip() or user.username for user in users}
 
 
-def _target_name(target_key):
+def _resolve_target_name(target_key):
     target = targets.resolve(target_key)
     return target.display_name if target is not None else target_key
+
+
+def _target_name(target_key):
+    found = _PREFETCHED.get()
+    if found is not None and target_key in found.target_names:
+        return found.target_names[target_key]
+    return _resolve_target_name(target_key)
 
 
 def _status_label(status):
@@ -272,15 +362,15 @@ def _custom_template(delivery_row):
     """The custom email template the reminder of this delivery names, or ``None``."""
     if delivery_row.message not in REMINDER_MESSAGES:
         return None
-    name = (
-        Reminder.objects.filter(
-            assignment_id=delivery_row.assignment_id,
-            days=delivery_row.reminder_days,
-            recipient=delivery_row.recipient_kind,
+    key = (delivery_row.assignment_id, delivery_row.reminder_days, delivery_row.recipient_kind)
+    if found := _prefetched_for([delivery_row.assignment_id], "assignments"):
+        name = found.templates.get(key)
+    else:
+        name = (
+            Reminder.objects.filter(assignment_id=key[0], days=key[1], recipient=key[2])
+            .values_list("template", flat=True)
+            .first()
         )
-        .values_list("template", flat=True)
-        .first()
-    )
     if not name:
         return None
     template = EmailTemplate.objects.filter(name=name).first()
