@@ -471,3 +471,19 @@ def test_catch_up_keeps_an_assignments_reminders_together_across_batches(staff, 
     for learner in learners:
         assert reminders_to(learner.email) == 1
     assert Delivery.objects.filter(state="skipped", reason__startswith="superseded").count() == 6
+
+
+def test_one_chunk_of_emails_keeps_each_recipients_language_zone_and_name(staff):
+    from openedx.core.djangoapps.user_api.preferences.api import set_user_preference
+
+    greta = controls.create_user("greta", email="greta@example.com", time_zone="Europe/Berlin")
+    set_user_preference(greta, "pref-lang", "de")
+    nora = controls.create_user("nora", email="nora@example.com", time_zone="America/New_York")
+    for learner in (greta, nora):
+        assign_at(at(2026, 11, 30), user=learner, due_date=datetime.date(2026, 12, 10), assigned_by=staff)
+    mail.outbox.clear()
+    tick(at(2026, 12, 7, 12))  # both 3-day reminders in one send task
+    [german] = inbox("greta@example.com")
+    [english] = inbox("nora@example.com")
+    assert "10. Dezember 2026" in german.body and "Europe/Berlin" in german.body and "Greta" in german.body
+    assert "Dec. 10, 2026" in english.body and "America/New_York" in english.body and "Nora" in english.body
