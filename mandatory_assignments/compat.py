@@ -8,6 +8,8 @@ listed here, in one place, to check against the platform's source.
 
 import logging
 
+from django.db import transaction
+
 log = logging.getLogger(__name__)
 
 TIME_ZONE_PREFERENCE = "time_zone"
@@ -295,5 +297,6 @@ def request_course_reset(user, course_key, reset_by):
     if not allowed:
         return False, message or "refused by the platform"
     CourseResetAudit.objects.create(course=opt_in, course_enrollment=enrollment, reset_by=reset_by)
-    reset_student_course.delay(str(course_key), user.email, reset_by.email)
+    # The task reads the audit row: queue it once the row is committed.
+    transaction.on_commit(lambda: reset_student_course.delay(str(course_key), user.email, reset_by.email))
     return True, ""

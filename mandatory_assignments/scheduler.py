@@ -8,6 +8,7 @@ import logging
 from collections import defaultdict
 
 from django.db import transaction
+from opaque_keys.edx.keys import CourseKey
 
 from . import api, compat, delivery, notifications, rules, targets
 from .conf import setting
@@ -106,7 +107,8 @@ def start_cycle(assignment_id, now):
         target = targets.resolve(assignment.target_key)
         if target is not None:
             try:
-                api.enroll_for_cycle(assignment.user, target)
+                with transaction.atomic():
+                    api.enroll_for_cycle(assignment.user, target)
             except api.AssignmentError as exc:
                 log.warning("Re-enrollment for assignment %s failed: %s", assignment.pk, exc.message)
             _request_resets(assignment, target)
@@ -116,8 +118,6 @@ def start_cycle(assignment_id, now):
 def _request_resets(assignment, target):
     reset_by = assignment.assigned_by or assignment.user
     for course_key in target.course_keys:
-        from opaque_keys.edx.keys import CourseKey  # pylint: disable=import-outside-toplevel
-
         queued, reason = compat.request_course_reset(assignment.user, CourseKey.from_string(course_key), reset_by)
         AuditEntry.objects.create(
             assignment_id=assignment.pk,
