@@ -21,11 +21,6 @@ def can_manage_target(user, target):
     return compat.is_global_staff(user)
 
 
-def can_see_everything(user):
-    """The organisation-wide overview: global staff."""
-    return bool(user and getattr(user, "is_authenticated", False) and compat.is_global_staff(user))
-
-
 def company_of(user):
     """The company (site domain) the platform recorded for ``user``, or ``None``."""
     return compat.get_signup_sites([user.id]).get(user.id)

@@ -244,7 +244,8 @@ def time_zone_changed(user):
 # Audit --------------------------------------------------------------------------------------------
 
 
-def _audit_entry(assignment, action, actor=None, changes=None):
+def audit_entry(assignment, action, actor=None, changes=None):
+    """An unsaved audit entry about ``assignment`` (kept after the assignment is withdrawn)."""
     return AuditEntry(
         assignment_id=assignment.pk,
         user_id=assignment.user_id,
@@ -265,7 +266,7 @@ def record_status(assignment, actor=None, now=None):
     )
     if status == assignment.recorded_status:
         return False
-    _audit_entry(
+    audit_entry(
         assignment,
         AuditEntry.STATUS_CHANGED,
         actor,
@@ -353,7 +354,7 @@ def assign(*, user, target, due_date, assigned_by, repeat_weeks=None, note="", r
             )
             assignment.save()
             Reminder.objects.bulk_create(_reminder_rows(assignment, specs, tz, now))
-            _audit_entry(assignment, AuditEntry.CREATED, assigned_by, _creation_changes(assignment, specs)).save()
+            audit_entry(assignment, AuditEntry.CREATED, assigned_by, _creation_changes(assignment, specs)).save()
             _enroll(user, resolved)
             _recognise_existing_state([assignment], resolved, already_enrolled, now)
     except IntegrityError as exc:  # assigned by someone else meanwhile
@@ -661,7 +662,7 @@ def _create_chunk(chunk, target, due_date, assigned_by, repeat_weeks, note, spec
             [reminder for row in rows for reminder in _reminder_rows(row, specs, zones[row.user_id], now)]
         )
         AuditEntry.objects.bulk_create(
-            [_audit_entry(row, AuditEntry.CREATED, assigned_by, _creation_changes(row, specs)) for row in rows]
+            [audit_entry(row, AuditEntry.CREATED, assigned_by, _creation_changes(row, specs)) for row in rows]
         )
         users = {user.pk: user for user, _tz in enrolled}
         for row in rows:
@@ -731,7 +732,7 @@ def update(assignment, *, by, due_date=UNCHANGED, note=UNCHANGED, reminders=UNCH
         if "due_date" in changes:
             reschedule_reminders(locked, tz, now)
         if changes:
-            _audit_entry(locked, AuditEntry.UPDATED, by, changes).save()
+            audit_entry(locked, AuditEntry.UPDATED, by, changes).save()
         record_status(locked, actor=by, now=now)
     return Assignment.objects.select_related("user", "assigned_by").get(pk=locked.pk)
 
@@ -751,7 +752,7 @@ def withdraw(assignment, *, by):
         if locked.completed_at is not None and not locked.repeat_weeks:
             raise AssignmentError("completed_cannot_withdraw", _("A completed assignment cannot be withdrawn."))
         notice = notifications.withdrawn_notice(locked)
-        _audit_entry(
+        audit_entry(
             locked,
             AuditEntry.WITHDRAWN,
             by,
@@ -928,7 +929,7 @@ def record_unenrollment(user_id, course_key):
     keys = [course_key, *targets.path_keys_containing(course_key)]
     rows = Assignment.objects.filter(user_id=user_id, target_key__in=keys, completed_at__isnull=True)
     AuditEntry.objects.bulk_create(
-        [_audit_entry(row, AuditEntry.UNENROLLED, None, {"course_key": course_key}) for row in rows]
+        [audit_entry(row, AuditEntry.UNENROLLED, None, {"course_key": course_key}) for row in rows]
     )
 
 
@@ -940,7 +941,7 @@ def retire_user(user):
     with transaction.atomic():
         open_rows = list(Assignment.objects.filter(user=user, completed_at__isnull=True))
         AuditEntry.objects.bulk_create(
-            [_audit_entry(row, AuditEntry.RETIRED, None, {"withdrawn": True, "cycle": row.cycle}) for row in open_rows]
+            [audit_entry(row, AuditEntry.RETIRED, None, {"withdrawn": True, "cycle": row.cycle}) for row in open_rows]
         )
         Assignment.objects.filter(pk__in=[row.pk for row in open_rows]).delete()
         Assignment.objects.filter(user=user).exclude(note="").update(note="")

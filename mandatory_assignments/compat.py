@@ -49,13 +49,6 @@ def enrolled_course_keys(user_ids, course_keys):
 # Courses ------------------------------------------------------------------------------------------
 
 
-def get_course_overviews(course_keys):
-    """``{course_key_string: CourseOverview}`` for the courses that exist."""
-    from openedx.core.djangoapps.content.course_overviews.models import CourseOverview
-
-    return {str(key): overview for key, overview in CourseOverview.get_from_ids(list(course_keys)).items() if overview}
-
-
 def get_course_overview(course_key):
     from openedx.core.djangoapps.content.course_overviews.models import CourseOverview
 
@@ -63,15 +56,6 @@ def get_course_overview(course_key):
         return CourseOverview.get_from_id(course_key)
     except CourseOverview.DoesNotExist:
         return None
-
-
-def search_course_overviews(text, limit=20):
-    from openedx.core.djangoapps.content.course_overviews.models import CourseOverview
-
-    rows = CourseOverview.objects.all().order_by("id")
-    if text:
-        rows = rows.filter(display_name__icontains=text) | rows.filter(id__icontains=text)
-    return list(rows[:limit])
 
 
 # Grades -------------------------------------------------------------------------------------------
@@ -110,13 +94,6 @@ def set_user_preference(requesting_user, key, value, username=None):
     platform_set(requesting_user, key, value, username=username)
 
 
-def get_profile_meta_for_users(user_ids):
-    """``{user_id: meta_json_text}`` of the users' extended profile fields."""
-    from common.djangoapps.student.models import UserProfile
-
-    return dict(UserProfile.objects.filter(user_id__in=list(user_ids)).values_list("user_id", "meta"))
-
-
 def iter_profile_meta(user_ids=None, contains=None):
     """``(user_id, meta_json_text)`` of all profiles (or of ``user_ids``) whose meta contains ``contains``."""
     from common.djangoapps.student.models import UserProfile
@@ -133,12 +110,6 @@ def get_profile_names(user_ids):
     from common.djangoapps.student.models import UserProfile
 
     return dict(UserProfile.objects.filter(user_id__in=list(user_ids)).values_list("user_id", "name"))
-
-
-def profile_name_user_ids(text, limit):
-    from common.djangoapps.student.models import UserProfile
-
-    return list(UserProfile.objects.filter(name__icontains=text).values_list("user_id", flat=True)[:limit])
 
 
 # Companies (sites) --------------------------------------------------------------------------------

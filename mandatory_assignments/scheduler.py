@@ -97,13 +97,11 @@ def start_cycle(assignment_id, now):
         assignment.recorded_status = rules.ASSIGNED
         assignment.save()
         api.reschedule_reminders(assignment, tz, now)
-        AuditEntry.objects.create(
-            assignment_id=assignment.pk,
-            user_id=assignment.user_id,
-            target_key=assignment.target_key,
-            action=AuditEntry.CYCLE_STARTED,
+        api.audit_entry(
+            assignment,
+            AuditEntry.CYCLE_STARTED,
             changes={"previous": previous, "cycle": assignment.cycle, "due_date": assignment.due_date.isoformat()},
-        )
+        ).save()
         target = targets.resolve(assignment.target_key)
         if target is not None:
             try:
@@ -119,13 +117,11 @@ def _request_resets(assignment, target):
     reset_by = assignment.assigned_by or assignment.user
     for course_key in target.course_keys:
         queued, reason = compat.request_course_reset(assignment.user, CourseKey.from_string(course_key), reset_by)
-        AuditEntry.objects.create(
-            assignment_id=assignment.pk,
-            user_id=assignment.user_id,
-            target_key=assignment.target_key,
-            action=AuditEntry.CYCLE_STARTED,
+        api.audit_entry(
+            assignment,
+            AuditEntry.CYCLE_STARTED,
             changes={"course_reset": course_key, "queued": queued, "reason": reason},
-        )
+        ).save()
 
 
 # Overdue ------------------------------------------------------------------------------------------
@@ -147,11 +143,9 @@ def mark_overdue(now):
             return 0
         AuditEntry.objects.bulk_create(
             [
-                AuditEntry(
-                    assignment_id=row.pk,
-                    user_id=row.user_id,
-                    target_key=row.target_key,
-                    action=AuditEntry.STATUS_CHANGED,
+                api.audit_entry(
+                    row,
+                    AuditEntry.STATUS_CHANGED,
                     changes={"from": row.recorded_status, "to": rules.OVERDUE, "cycle": row.cycle},
                 )
                 for row in rows
