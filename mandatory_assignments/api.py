@@ -50,6 +50,8 @@ ERROR_CODES = (
     "completed_cannot_edit",
     "invalid_reminder",
     "invalid_repetition",
+    "invalid_note",
+    "invalid_due_date",
     "not_allowed",
 )
 

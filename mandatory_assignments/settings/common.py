@@ -53,6 +53,15 @@ DEFAULTS = {
     # .. setting_description: The extended-profile field (``UserProfile.meta``) that names a person's
     #   department.
     "MANDATORY_ASSIGNMENTS_DEPARTMENT_FIELD": "department",
+    # .. setting_name: MANDATORY_ASSIGNMENTS_MAX_NOTE_LENGTH
+    # .. setting_default: 2000
+    # .. setting_description: The longest note (plain text, in characters) an assignment may carry; a longer
+    #   one is refused with ``invalid_note``.
+    "MANDATORY_ASSIGNMENTS_MAX_NOTE_LENGTH": 2000,
+    # .. setting_name: MANDATORY_ASSIGNMENTS_MAX_DUE_YEARS
+    # .. setting_default: 10
+    # .. setting_description: A due date more than this many years ahead is refused with ``invalid_due_date``.
+    "MANDATORY_ASSIGNMENTS_MAX_DUE_YEARS": 10,
     # .. setting_name: MANDATORY_ASSIGNMENTS_LEARNING_PATH_URL
     # .. setting_default: "{root}/learning-paths/{key}"
     # .. setting_description: The learner's page of a learning path, linked from emails; ``{root}`` is
