@@ -271,3 +271,36 @@ def request_course_reset(user, course_key, reset_by):
     # The task reads the audit row: queue it once the row is committed.
     transaction.on_commit(lambda: reset_student_course.delay(str(course_key), user.email, reset_by.email))
     return True, ""
+
+
+# --- added for the REST API and listings (filters, search, sorting, export)
+
+
+def profile_name_subquery(user_id_field="user_id"):
+    """The person's full name from their platform profile, as a subquery on the outer ``user_id_field``."""
+    from common.djangoapps.student.models import UserProfile
+    from django.db.models import OuterRef, Subquery
+
+    return Subquery(UserProfile.objects.filter(user_id=OuterRef(user_id_field)).values("name")[:1])
+
+
+def user_ids_with_name_containing(text):
+    """A subquery of the ids of the users whose profile name contains ``text`` (case-insensitive)."""
+    from common.djangoapps.student.models import UserProfile
+
+    return UserProfile.objects.filter(name__icontains=text).values("user_id")
+
+
+def course_name_subquery(key_field="target_key"):
+    """The course's display name, as a subquery on the outer ``key_field`` (a course key string)."""
+    from django.db.models import OuterRef, Subquery
+    from openedx.core.djangoapps.content.course_overviews.models import CourseOverview
+
+    return Subquery(CourseOverview.objects.filter(id=OuterRef(key_field)).values("display_name")[:1])
+
+
+def course_keys_with_name_containing(text):
+    """A subquery of the keys of the courses whose display name contains ``text`` (case-insensitive)."""
+    from openedx.core.djangoapps.content.course_overviews.models import CourseOverview
+
+    return CourseOverview.objects.filter(display_name__icontains=text).values("id")
