@@ -304,3 +304,30 @@ def course_keys_with_name_containing(text):
     from openedx.core.djangoapps.content.course_overviews.models import CourseOverview
 
     return CourseOverview.objects.filter(display_name__icontains=text).values("id")
+
+
+# --- added for the learner pages and the calendar (issue 8)
+
+
+def get_course_overviews(course_keys):
+    """``{course_key_string: CourseOverview}`` of the courses that exist among ``course_keys``, in one query."""
+    from openedx.core.djangoapps.content.course_overviews.models import CourseOverview
+
+    return {str(overview.id): overview for overview in CourseOverview.objects.filter(id__in=list(course_keys))}
+
+
+def delete_user_preference(requesting_user, key):
+    """Delete one of ``requesting_user``'s own preferences through the platform API; False if there was none."""
+    from openedx.core.djangoapps.user_api.preferences.api import delete_user_preference as platform_delete
+
+    return bool(platform_delete(requesting_user, key))
+
+
+def get_active_user_by_preference(key, value):
+    """The active user whose preference ``key`` has exactly ``value`` (e.g. a secret token), or ``None``."""
+    from openedx.core.djangoapps.user_api.models import UserPreference
+
+    if not value:
+        return None
+    row = UserPreference.objects.filter(key=key, value=value, user__is_active=True).select_related("user").first()
+    return row.user if row is not None else None

@@ -6,6 +6,9 @@ The LMS calls ``plugin_settings`` with its settings module; a value the operator
 
 ACE_POLICY_NAME = "mandatory_assignments.opt_out"
 TICK_TASK = "mandatory_assignments.tasks.tick"
+# The courseware banner: a step of the platform's VerticalBlockRenderCompleted filter.
+VERTICAL_BLOCK_RENDER_COMPLETED = "org.openedx.learning.vertical_block.render.completed.v1"
+COURSEWARE_BANNER_STEP = "mandatory_assignments.filters.ShowMandatoryAssignmentBanner"
 
 DEFAULTS = {
     # .. setting_name: MANDATORY_ASSIGNMENTS_ENABLED
@@ -95,6 +98,25 @@ def register_shared_settings(settings):
     if ACE_POLICY_NAME not in policies:
         policies.append(ACE_POLICY_NAME)
     settings.ACE_ENABLED_POLICIES = policies
+
+    append_filter_step(settings, VERTICAL_BLOCK_RENDER_COMPLETED, COURSEWARE_BANNER_STEP)
+
+
+def append_filter_step(settings, filter_type, step):
+    """
+    Add ``step`` to the pipeline of ``filter_type`` in ``OPEN_EDX_FILTERS_CONFIG``, after the steps other
+    plugins configured (never replacing them). A new pipeline fails silently: a broken step must not
+    break the platform's page.
+    """
+    config = dict(getattr(settings, "OPEN_EDX_FILTERS_CONFIG", None) or {})
+    entry = dict(config.get(filter_type) or {})
+    entry.setdefault("fail_silently", True)
+    pipeline = list(entry.get("pipeline") or [])
+    if step not in pipeline:
+        pipeline.append(step)
+    entry["pipeline"] = pipeline
+    config[filter_type] = entry
+    settings.OPEN_EDX_FILTERS_CONFIG = config
 
 
 def plugin_settings(settings):
