@@ -23,11 +23,24 @@ class EnrollmentError(Exception):
 
 
 def enroll(user, course_key):
-    """Enroll ``user`` (or re-activate the enrollment) whatever the enrollment window: the assigner decides."""
+    """
+    Make sure ``user`` is enrolled, whatever the enrollment window (the assigner decides), without ever
+    changing the mode of an existing enrollment. Returns the enrollment.
+
+    The platform's ``enroll`` without ``mode`` applies the course's default mode (audit) also to someone
+    already enrolled, moving a verified or professional learner to audit (with a regrade). So: an active
+    enrollment is left alone (no call, no events); an inactive one is re-activated in its own mode, as the
+    instructor dashboard's enrollment does; only a new enrollment takes the course's default mode.
+    """
     from common.djangoapps.student.models import CourseEnrollment, CourseEnrollmentException
 
+    # Read from the database, not the platform's per-request enrollment cache (a worker reuses it).
+    enrollment = CourseEnrollment.objects.filter(user=user, course_id=course_key).first()
+    if enrollment is not None and enrollment.is_active:
+        return enrollment
+    mode = enrollment.mode if enrollment is not None else None
     try:
-        return CourseEnrollment.enroll(user, course_key, check_access=False)
+        return CourseEnrollment.enroll(user, course_key, mode=mode, check_access=False)
     except CourseEnrollmentException as exc:
         raise EnrollmentError(str(exc) or exc.__class__.__name__) from exc
 
