@@ -319,6 +319,22 @@ def course_keys_with_name_containing(text):
     return CourseOverview.objects.filter(display_name__icontains=text).values("id")
 
 
+# --- added for staff pages
+
+
+def list_courses(orgs=None):
+    """``[(course_key_string, display_name, org)]`` of the platform's courses (of ``orgs`` when given), by name."""
+    from openedx.core.djangoapps.content.course_overviews.models import CourseOverview
+
+    rows = CourseOverview.objects.all()
+    if orgs:
+        rows = rows.filter(org__in=list(orgs))
+    return [
+        (str(key), name or str(key), org)
+        for key, name, org in rows.order_by("display_name", "id").values_list("id", "display_name", "org")
+    ]
+
+
 # --- added for the learner pages and the calendar (issue 8)
 
 

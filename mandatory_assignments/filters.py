@@ -2,20 +2,104 @@
 openedx-filters pipeline steps of mandatory assignments.
 
 They are registered in ``OPEN_EDX_FILTERS_CONFIG`` by the plugin's settings (appended to whatever other
-plugins configured).
+plugins configured). Each step fails closed: when the caller may not manage the course, it adds nothing.
 """
 
 import logging
 
 from crum import get_current_user
+from django.conf import settings
 from django.template.loader import render_to_string
+from django.urls import reverse
 from django.utils import formats
 from django.utils.translation import gettext as _
 from edx_django_utils.cache import RequestCache
 from openedx_filters import PipelineStep
+from web_fragments.fragment import Fragment
 
-from . import due_dates, learner, rules
+from . import api, due_dates, learner, rules
 from .conf import default_time_zone_name, setting
+from .views import _core
+
+# --- instructor dashboard -------------------------------------------------------------------------
+#
+# The MFE dashboard asks for its tabs through InstructorDashboardTabsRequested; it opens an absolute URL
+# as a plain link (it never iframes), so the tab carries the absolute LMS URL of the plugin's course page.
+# The legacy dashboard (behind a waffle flag) renders the sections of InstructorDashboardRenderStarted;
+# the LMS includes ``<template_path_prefix><section_key>.html`` (a Mako template shipped in
+# ``templates/instructor_dashboard/``) which shows the section's fragment.
+
+DASHBOARD_TAB_ID = "mandatory_assignments"
+DASHBOARD_SECTION_KEY = "mandatory_assignments"
+# After the platform's own tabs (10-110).
+DASHBOARD_TAB_SORT_ORDER = 120
+
+
+def course_page_url(course_key):
+    """The absolute LMS URL of the plugin's page of the course."""
+    path = reverse("mandatory_assignments:staff-course-overview", kwargs={"course_id": str(course_key)})
+    return getattr(settings, "LMS_ROOT_URL", "").rstrip("/") + path
+
+
+def _may_manage(user, course_key):
+    # TODO(lead): api.can_manage once the split is merged; the pages' shim answers until then.
+    return _core.can_manage(user, course_key)
+
+
+class AddInstructorDashboardTab(PipelineStep):
+    """``InstructorDashboardTabsRequested``: a "Mandatory assignments" tab for the course's staff."""
+
+    def run_filter(self, tabs, user, course_key):  # pylint: disable=arguments-differ
+        if not setting("ENABLED") or course_key is None or not _may_manage(user, course_key):
+            return {"tabs": tabs}
+        tabs = list(tabs or [])
+        if not any(tab.get("tab_id") == DASHBOARD_TAB_ID for tab in tabs):
+            tabs.append(
+                {
+                    "tab_id": DASHBOARD_TAB_ID,
+                    "title": _("Mandatory assignments"),
+                    "url": course_page_url(course_key),
+                    "sort_order": DASHBOARD_TAB_SORT_ORDER,
+                }
+            )
+        return {"tabs": tabs}
+
+
+class AddInstructorDashboardSection(PipelineStep):
+    """``InstructorDashboardRenderStarted``: a legacy-dashboard section linking to the course page."""
+
+    def run_filter(self, context, template_name):  # pylint: disable=arguments-differ
+        course = context.get("course")
+        course_key = getattr(course, "id", None)
+        user = get_current_user()
+        if not setting("ENABLED") or course_key is None or not _may_manage(user, course_key):
+            return {"context": context, "template_name": template_name}
+        counts = _open_counts(user, course_key)
+        html = render_to_string(
+            "mandatory_assignments/staff/dashboard_section.html",
+            {"course_page_url": course_page_url(course_key), "counts": counts},
+        )
+        section = {
+            "section_key": DASHBOARD_SECTION_KEY,
+            "section_display_name": _("Mandatory assignments"),
+            "fragment": Fragment(html),
+            "course_id": str(course_key),
+            "template_path_prefix": "/instructor_dashboard/",
+        }
+        sections = list(context.get("sections") or [])
+        if not any(existing.get("section_key") == DASHBOARD_SECTION_KEY for existing in sections):
+            sections.append(section)
+        context["sections"] = sections
+        return {"context": context, "template_name": template_name}
+
+
+def _open_counts(user, course_key):
+    """How many of the course's assignments are open and how many of those are overdue, for ``user``."""
+    rows = _core.visible_assignments(user, target=str(course_key))
+    return {
+        "open": rows.filter(api.status_q(["assigned", "in_progress", "overdue"])).count(),
+        "overdue": rows.filter(api.status_q(["overdue"])).count(),
+    }
 
 
 # --- courseware -----------------------------------------------------------------------------------

@@ -9,6 +9,11 @@ TICK_TASK = "mandatory_assignments.tasks.tick"
 # The courseware banner: a step of the platform's VerticalBlockRenderCompleted filter.
 VERTICAL_BLOCK_RENDER_COMPLETED = "org.openedx.learning.vertical_block.render.completed.v1"
 COURSEWARE_BANNER_STEP = "mandatory_assignments.filters.ShowMandatoryAssignmentBanner"
+# The instructor dashboard: a tab in the MFE dashboard, a section in the legacy one.
+INSTRUCTOR_DASHBOARD_TABS_REQUESTED = "org.openedx.learning.instructor.dashboard.tabs.requested.v1"
+INSTRUCTOR_DASHBOARD_TAB_STEP = "mandatory_assignments.filters.AddInstructorDashboardTab"
+INSTRUCTOR_DASHBOARD_RENDER_STARTED = "org.openedx.learning.instructor.dashboard.render.started.v1"
+INSTRUCTOR_DASHBOARD_SECTION_STEP = "mandatory_assignments.filters.AddInstructorDashboardSection"
 
 DEFAULTS = {
     # .. setting_name: MANDATORY_ASSIGNMENTS_ENABLED
@@ -100,6 +105,8 @@ def register_shared_settings(settings):
     settings.ACE_ENABLED_POLICIES = policies
 
     append_filter_step(settings, VERTICAL_BLOCK_RENDER_COMPLETED, COURSEWARE_BANNER_STEP)
+    append_filter_step(settings, INSTRUCTOR_DASHBOARD_TABS_REQUESTED, INSTRUCTOR_DASHBOARD_TAB_STEP)
+    append_filter_step(settings, INSTRUCTOR_DASHBOARD_RENDER_STARTED, INSTRUCTOR_DASHBOARD_SECTION_STEP)
 
 
 def append_filter_step(settings, filter_type, step):
