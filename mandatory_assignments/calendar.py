@@ -19,7 +19,7 @@ from django.conf import settings
 from django.urls import reverse
 from django.utils import translation
 from django.utils.translation import gettext as _
-from icalendar import Calendar, Event
+from icalendar import Calendar, Event, vDuration
 
 from . import api, compat, due_dates, learner, messages, targets
 from .models import AuditEntry
@@ -132,7 +132,7 @@ def _calendar(user, title):
     cal.add("name", title)  # RFC 7986
     cal.add("x-wr-calname", title)
     cal.add("refresh-interval", REFRESH, parameters={"VALUE": "DURATION"})
-    cal.add("x-published-ttl", REFRESH)
+    cal.add("x-published-ttl", vDuration(REFRESH))
     return cal
 
 
