@@ -45,7 +45,8 @@ class AccessibleFormMixin:
             bound = self[name]
             described = []
             if name in self.hints:
-                field.help_text = self.hints[name]
+                # The bound field copied the help text when it was first made: set both.
+                field.help_text = bound.help_text = self.hints[name]
                 described.append(f"{bound.auto_id}-hint")
             if name in errors:
                 described.append(f"{bound.auto_id}-error")
