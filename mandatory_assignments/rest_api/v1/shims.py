@@ -39,14 +39,14 @@ def _visibility_q(by, target=None):
     if not _active(by):
         return Q(pk__in=[])
     own = Q(user=by)
-    if can_view_overview(by):
-        managed = Q()
-    elif target is not None and can_manage(by, target):
-        managed = Q(target_key=str(target))
-    else:
-        return own
     company = _company_q(by, "user_id")
-    return own | (managed & company) if company is not None else own | managed
+    if can_view_overview(by):
+        # Not ``own | Q()``: Django drops an empty Q from an OR, which would leave only ``own``.
+        return Q() if company is None else own | company
+    if target is not None and can_manage(by, target):
+        managed = Q(target_key=str(target))
+        return own | (managed & company) if company is not None else own | managed
+    return own
 
 
 def get_assignments(*, by, user=None, target=None, statuses=None):
