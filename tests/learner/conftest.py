@@ -5,11 +5,14 @@ courseware banner caches per request, and tests run the filter outside requests)
 
 import crum
 import pytest
+from django.conf import settings
+from django.utils import translation
 from edx_django_utils.cache import RequestCache
 
 from mandatory_assignments import api
 from sandbox import controls
 
+from ..browser.conftest import browser_page, chromium  # noqa: F401 -- the staff pages' browser fixtures
 from ..conftest import COURSE, due_in
 
 OTHER_COURSE = "course-v1:AcmeX+FIRE201+2026"
@@ -20,11 +23,14 @@ MY_URL = f"{ROOT}/mandatory_assignments/my/"
 
 @pytest.fixture(autouse=True)
 def fresh_request_state():
+    """Outside requests, the request cache, the current user and the language outlive a test: reset them."""
     RequestCache.clear_all_namespaces()
     crum.set_current_user(None)
+    translation.activate(settings.LANGUAGE_CODE)
     yield
     RequestCache.clear_all_namespaces()
     crum.set_current_user(None)
+    translation.deactivate()
 
 
 @pytest.fixture

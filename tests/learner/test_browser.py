@@ -12,7 +12,7 @@ from playwright.sync_api import expect
 
 from mandatory_assignments import api, preferences
 from sandbox import controls
-from tests.browser.conftest import browser_page, chromium, screenshot, sign_in  # noqa: F401 -- fixtures
+from tests.browser.conftest import screenshot, sign_in
 from tests.conftest import COURSE, NOW, due_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
