@@ -1,5 +1,5 @@
 .PHONY: help requirements requirements-py311 requirements-quality system-packages chromium mariadb \
-        test test-mysql test-py311 test-integration quality demo upgrade compile-requirements clean \
+        test test-mysql test-py311 test-integration test-tutor quality demo upgrade compile-requirements clean \
         benchmark
 .DEFAULT_GOAL := help
 
@@ -19,7 +19,10 @@ VENV := .venv
 VENV311 := .venv311
 PY := $(VENV)/bin/python
 PY311 := $(VENV311)/bin/python
-REQUIREMENT_FILES := $(wildcard requirements/*.txt) setup.py
+# The Tutor plugin (tutor/) has its own virtualenv: Tutor's dependencies never mix with the Django ones.
+VENV_TUTOR := .venv-tutor
+PY_TUTOR := $(VENV_TUTOR)/bin/python
+REQUIREMENT_FILES := $(filter-out requirements/tutor.txt,$(wildcard requirements/*.txt)) setup.py
 
 export DJANGO_SETTINGS_MODULE := sandbox.settings
 MYSQL_URL ?= mysql://root@127.0.0.1:3306/mandatory_assignments
@@ -72,6 +75,14 @@ $(VENV311)/.installed: $(REQUIREMENT_FILES) | $(PY311)
 	$(PY311) -m pip install -q -e .
 	touch $@
 
+$(PY_TUTOR):
+	$(PYTHON312) -m venv $(VENV_TUTOR)
+
+$(VENV_TUTOR)/.installed: requirements/tutor.txt tutor/pyproject.toml | $(PY_TUTOR)
+	$(PY_TUTOR) -m pip install -q -r requirements/tutor.txt
+	$(PY_TUTOR) -m pip install -q -e tutor
+	touch $@
+
 $(VENV)/.installed-quality: $(VENV)/.installed requirements/quality.txt
 	$(PY) -m pip install -q -r requirements/quality.txt
 	touch $@
@@ -116,12 +127,15 @@ test-integration: requirements ## end-to-end tests (marker "integration") in tes
 	    $(PY) -m pytest tests/integration -m integration $(PYTEST_ARGS)
 
 quality: requirements-quality ## ruff, PII annotations, the platform contract check
-	$(VENV)/bin/ruff check mandatory_assignments tests sandbox
+	$(VENV)/bin/ruff check mandatory_assignments tests sandbox tutor
 	$(VENV)/bin/code_annotations django_find_annotations --config_file .pii_annotations.yml \
 	    --app_name mandatory_assignments --lint --report --coverage
 	@# Reported, not enforced: the contract table does not know Celery's `.delay` on the platform's
 	@# @shared_task reset_student_course (checked in the platform source) nor entry-point group names.
 	@if [ -f ../shared/tools/platform_contract.py ]; then $(PY) ../shared/tools/platform_contract.py || true; fi
+
+test-tutor: $(VENV_TUTOR)/.installed ## the Tutor plugin (tutor/): render a Tutor root with it and check the result
+	cd tutor && ../$(PY_TUTOR) -m pytest -p no:cacheprovider $(PYTEST_ARGS)
 
 # ---------------------------------------------------------------------------- benchmarks
 
@@ -152,7 +166,7 @@ demo: requirements ## the sandbox with demo data on http://127.0.0.1:8000 (email
 
 # pip-compile runs once on Python 3.12 and once on 3.11; merge_python_pins.py writes one file per
 # .in that installs on both (pins that differ carry a python_version marker).
-REQUIREMENT_INS := pip-tools base test quality dev
+REQUIREMENT_INS := pip-tools base test quality dev tutor
 COMPILE_DIR := .compile-requirements
 
 compile-requirements: export CUSTOM_COMPILE_COMMAND := make upgrade
@@ -179,6 +193,6 @@ upgrade: ## update requirements/*.txt to the newest releases that requirements/*
 	$(MAKE) compile-requirements COMPILE_OPTS="--upgrade"
 
 clean: ## remove the virtualenvs, build and test artefacts, and the demo's data
-	rm -rf $(VENV) $(VENV311) .tox build dist *.egg-info .coverage .coverage.* coverage.xml htmlcov \
+	rm -rf $(VENV) $(VENV311) $(VENV_TUTOR) .tox build dist *.egg-info .coverage .coverage.* coverage.xml htmlcov \
 	    .pytest_cache pii_report $(COMPILE_DIR) var
 	find . -name '__pycache__' -type d -prune -exec rm -rf {} +
