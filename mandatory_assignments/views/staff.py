@@ -213,7 +213,15 @@ def new(request, scope):
         formset = forms.reminder_formset()
     form.annotate()
     context = page_context(request, scope, form=form, formset=formset, max_reminders=setting("MAX_REMINDERS"))
-    return render(request, "mandatory_assignments/staff/new.html", context, status=400 if form.errors else 200)
+    return render(request, "mandatory_assignments/staff/new.html", context, status=_status(form, formset))
+
+
+def _status(form, formset):
+    """400 when the page shows errors (of the form or of a reminder row), else 200."""
+    has_errors = bool(form.errors or getattr(form, "reminders_error", None))
+    if formset.is_bound and formset.total_error_count():
+        has_errors = True
+    return 400 if has_errors else 200
 
 
 # An assignment ------------------------------------------------------------------------------------
@@ -255,16 +263,17 @@ def _audit_rows(entries):
                 "entry": entry,
                 "action": entry.get_action_display(),
                 "actor": person_label(entry.actor) if entry.actor_id else _("the system"),
-                "changes": _change_lines(entry.changes),
+                "changes": _change_lines(entry.changes, pairs=entry.action == "updated"),
             }
         )
     return rows
 
 
-def _change_lines(changes):
+def _change_lines(changes, pairs=False):
+    """An audit entry's changes, one line each; an edit's changes are ``[before, after]`` pairs."""
     lines = []
     for name, value in (changes or {}).items():
-        if isinstance(value, list) and len(value) == 2:
+        if pairs and isinstance(value, list) and len(value) == 2:
             before, after = value
             lines.append(f"{name}: {_plain(before)} \u2192 {_plain(after)}")
         else:
@@ -377,7 +386,7 @@ def edit(request, assignment, target):
         )
     form.annotate()
     context = {**base, "form": form, "formset": formset}
-    return render(request, "mandatory_assignments/staff/edit.html", context, status=400 if form.errors else 200)
+    return render(request, "mandatory_assignments/staff/edit.html", context, status=_status(form, formset))
 
 
 # Withdraw -----------------------------------------------------------------------------------------
