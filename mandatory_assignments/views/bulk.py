@@ -10,7 +10,6 @@ shows the progress (``api.get_bulk_job``), which the script refreshes from the R
 
 import datetime
 import re
-import uuid
 
 from django.contrib import messages
 from django.contrib.auth import get_user_model
@@ -18,55 +17,17 @@ from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods
 
 from .. import api, rules
 from ..conf import setting
 from . import _core, forms
+from . import _wizard as wizard
 from ._pages import BULK_JOB_PATH, page_context, person_label, scope_page
 
-STEPS = (
-    ("basic", gettext_lazy("Basic info")),
-    ("people", gettext_lazy("People")),
-    ("reminders", gettext_lazy("Reminders")),
-    ("preview", gettext_lazy("Preview")),
-    ("confirm", gettext_lazy("Confirm")),
-)
 # Usernames and email addresses in a pasted list: one per line, or separated by commas, semicolons or spaces.
 PASTED_SEPARATORS = re.compile(r"[\s,;]+")
 MAX_PASTED_VALUES = 10000
-RESULTS_KEPT = 5
-
-
-# State in the session -----------------------------------------------------------------------------
-
-
-def _session_key(scope):
-    return f"mandatory_assignments.bulk.{scope.session_key}"
-
-
-def _state(request, scope):
-    return request.session.get(_session_key(scope)) or {}
-
-
-def _save_state(request, scope, state):
-    request.session[_session_key(scope)] = state
-    request.session.modified = True
-
-
-def _clear_state(request, scope):
-    request.session.pop(_session_key(scope), None)
-
-
-def _steps(current):
-    done = True
-    steps = []
-    for key, label in STEPS:
-        if key == current:
-            done = False
-        steps.append({"key": key, "label": label, "current": key == current, "done": done and key != current})
-    return steps
 
 
 def _target_of(scope, state):
@@ -77,22 +38,18 @@ def _target_of(scope, state):
 
 
 def _context(request, scope, step, **extra):
-    state = _state(request, scope)
-    return page_context(request, scope, steps=_steps(step), step=step, target=_target_of(scope, state), **extra)
+    state = wizard.state(request, scope)
+    return page_context(request, scope, steps=wizard.steps(step), step=step, target=_target_of(scope, state), **extra)
 
 
 def _require(request, scope, *parts):
     """Redirect to the first step whose answers are missing (someone opened a later step directly)."""
-    state = _state(request, scope)
+    state = wizard.state(request, scope)
     if "basic" in parts and not state.get("basic"):
         return redirect(scope.url("bulk"))
-    if "people" in parts and not _has_people(state.get("people") or {}):
+    if "people" in parts and not wizard.has_people(state.get("people") or {}):
         return redirect(scope.url("bulk-step", step="people"))
     return None
-
-
-def _has_people(people):
-    return any(people.get(name) for name in ("users", "departments", "cohorts", "teams", "pasted"))
 
 
 # Step 1: Basic info -------------------------------------------------------------------------------
@@ -115,9 +72,9 @@ def _basic_form(request, scope, data=None, initial=None):
 @require_http_methods(["GET", "POST"])
 def basic(request, scope):
     """Step 1: the course (or learning path), due date, repetition and note."""
-    state = _state(request, scope)
+    state = wizard.state(request, scope)
     if request.method == "GET" and request.GET.get("restart"):
-        _clear_state(request, scope)
+        wizard.clear_state(request, scope)
         state = {}
     if request.method == "POST":
         form = _basic_form(request, scope, data=request.POST)
@@ -142,7 +99,7 @@ def basic(request, scope):
                 if previous_target and previous_target != target_key:
                     # Learning groups belong to a course: another target starts the people afresh.
                     state.pop("people", None)
-                _save_state(request, scope, state)
+                wizard.save_state(request, scope, state)
                 return redirect(scope.url("bulk-step", step="people"))
     else:
         form = _basic_form(request, scope, initial=state.get("basic") or None)
@@ -163,7 +120,7 @@ def _people_step(request, scope):
     redirect_to = _require(request, scope, "basic")
     if redirect_to:
         return redirect_to
-    state = _state(request, scope)
+    state = wizard.state(request, scope)
     people = dict(state.get("people") or {})
     people.setdefault("users", [])
     target = _target_of(scope, state)
@@ -188,16 +145,16 @@ def _people_step(request, scope):
                 ).format(value=value)
             elif person is not None and person.username not in people["users"]:
                 people["users"].append(person.username)
-        elif _has_people(people):
+        elif wizard.has_people(people):
             state["people"] = people
-            _save_state(request, scope, state)
+            wizard.save_state(request, scope, state)
             return redirect(scope.url("bulk-step", step="reminders"))
         else:
             people_error = _(
                 "Choose at least one person: individually, by department, by learning group or in a pasted list."
             )
         state["people"] = people
-        _save_state(request, scope, state)
+        wizard.save_state(request, scope, state)
     groups = _groups(request, target)
     chosen_users = list(get_user_model().objects.filter(username__in=people["users"]))
     by_pk = _labels(chosen_users)
@@ -226,14 +183,14 @@ def _reminders_step(request, scope):
     redirect_to = _require(request, scope, "basic", "people")
     if redirect_to:
         return redirect_to
-    state = _state(request, scope)
+    state = wizard.state(request, scope)
     if request.method == "POST" and "add_reminder" in request.POST:
         formset = forms.reminder_formset(request.POST, add_row=True)
     elif request.method == "POST":
         formset = forms.reminder_formset(request.POST)
         if formset.is_valid():
             state["reminders"] = formset.specs()
-            _save_state(request, scope, state)
+            wizard.save_state(request, scope, state)
             return redirect(scope.url("bulk-step", step="preview"))
     else:
         saved = state.get("reminders")
@@ -304,7 +261,7 @@ def _preview_step(request, scope):
     redirect_to = _require(request, scope, "basic", "people")
     if redirect_to:
         return redirect_to
-    state = _state(request, scope)
+    state = wizard.state(request, scope)
     try:
         people, invalid, plan = _plan(request, scope, state)
     except api.AssignmentError as exc:
@@ -338,21 +295,6 @@ def _preview_step(request, scope):
     return render(request, "mandatory_assignments/staff/bulk_preview.html", context)
 
 
-def _remember_result(request, scope, result):
-    token = uuid.uuid4().hex
-    results = dict(request.session.get(_results_key(scope)) or {})
-    results[token] = result
-    # Keep the latest few results only.
-    for old in list(results)[:-RESULTS_KEPT]:
-        results.pop(old)
-    request.session[_results_key(scope)] = results
-    return token
-
-
-def _results_key(scope):
-    return f"mandatory_assignments.bulk_results.{scope.session_key}"
-
-
 def _confirm(request, scope, state, people, invalid):
     basic = state["basic"]
     arguments = {
@@ -368,11 +310,11 @@ def _confirm(request, scope, state, people, invalid):
     try:
         if len(people) > setting("BULK_SYNC_LIMIT"):
             job = api.start_bulk_assign(**arguments)
-            token = _remember_result(request, scope, {"task_id": job.task_id, "invalid": invalid_entries})
+            token = wizard.remember_result(request, scope, {"task_id": job.task_id, "invalid": invalid_entries})
         else:
             result = api.bulk_assign(**arguments)
             labels = _labels([row.user for row in result.created] + [user for user, _reason in result.skipped])
-            token = _remember_result(
+            token = wizard.remember_result(
                 request,
                 scope,
                 {
@@ -385,7 +327,7 @@ def _confirm(request, scope, state, people, invalid):
     except api.AssignmentError as exc:
         messages.error(request, " ".join(str(message) for message in exc.messages))
         return redirect(scope.url("bulk-step", step="preview"))
-    _clear_state(request, scope)
+    wizard.clear_state(request, scope)
     return redirect(scope.url("bulk-result", token=token))
 
 
@@ -408,7 +350,7 @@ def step(request, scope, step):
 @scope_page
 def result(request, scope, token):
     """The banner: created, skipped, failed; for a background batch its progress until it is done."""
-    stored = (request.session.get(_results_key(scope)) or {}).get(token)
+    stored = (request.session.get(wizard.results_key(scope)) or {}).get(token)
     if stored is None:
         raise Http404
     job = None
@@ -428,7 +370,7 @@ def result(request, scope, token):
     context = page_context(
         request,
         scope,
-        steps=_steps(None),
+        steps=wizard.steps(None),
         outcome=outcome,
         job=job,
         finished=finished,

@@ -11,12 +11,13 @@ from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy, ngettext
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods
 
 from .. import api, listing, rules
 from ..conf import setting
 from . import _core, forms
+from . import history as history_view
 from ._pages import (
     EXPORT_PATH,
     STATUS_LABELS,
@@ -227,71 +228,6 @@ def _status(form, formset):
 # An assignment ------------------------------------------------------------------------------------
 
 
-def _reminder_table(assignment, deliveries):
-    """Each reminder with the emails it caused (every cycle and due date), and the other emails."""
-    reminder_messages = ("reminder", "overdue")
-    table = []
-    used = set()
-    for row in assignment.reminder_rows.all():
-        sent = [
-            delivery
-            for delivery in deliveries
-            if delivery.message in reminder_messages
-            and delivery.reminder_days == row.days
-            and delivery.recipient_kind == row.recipient
-        ]
-        used.update(delivery.pk for delivery in sent)
-        table.append({"reminder": row, "when": days_text(row.days), "deliveries": sent})
-    others = [delivery for delivery in deliveries if delivery.pk not in used]
-    return table, others
-
-
-def days_text(days):
-    """A reminder's moment in words: "3 days before the due date", "On the due date", "1 day after…"."""
-    if days > 0:
-        return ngettext("{n} day before the due date", "{n} days before the due date", days).format(n=days)
-    if days == 0:
-        return _("On the due date")
-    return ngettext("{n} day after the due date", "{n} days after the due date", -days).format(n=-days)
-
-
-def _audit_rows(entries):
-    rows = []
-    for entry in entries:
-        rows.append(
-            {
-                "entry": entry,
-                "action": entry.get_action_display(),
-                "actor": person_label(entry.actor) if entry.actor_id else _("the system"),
-                "changes": _change_lines(entry.changes, pairs=entry.action == "updated"),
-            }
-        )
-    return rows
-
-
-def _change_lines(changes, pairs=False):
-    """An audit entry's changes, one line each; an edit's changes are ``[before, after]`` pairs."""
-    lines = []
-    for name, value in (changes or {}).items():
-        if pairs and isinstance(value, list) and len(value) == 2:
-            before, after = value
-            lines.append(f"{name}: {_plain(before)} \u2192 {_plain(after)}")
-        else:
-            lines.append(f"{name}: {_plain(value)}")
-    return lines
-
-
-def _plain(value):
-    if isinstance(value, list):
-        return "; ".join(_plain(item) for item in value) or "\u2013"
-    if isinstance(value, dict):
-        if {"days", "recipient"} <= set(value):
-            text = f"{value['days']} / {value['recipient']}"
-            return text + (f" / {value['template']}" if value.get("template") else "")
-        return ", ".join(f"{key}={_plain(item)}" for key, item in value.items())
-    return "\u2013" if value in (None, "") else str(value)
-
-
 def _edit_refusal(assignment):
     if assignment.completed_at is not None:
         return _(
@@ -312,7 +248,7 @@ def _withdraw_refusal(assignment):
 def detail(request, assignment, target):
     """An assignment's page: status, cycle history, reminders with each email, audit trail, Edit, Withdraw."""
     history = _core.history_of(assignment)
-    reminders, other_deliveries = _reminder_table(assignment, history["deliveries"])
+    reminders, other_deliveries = history_view.reminder_table(assignment, history["deliveries"])
     names = _core.display_names([assignment.user_id])
     context = page_context(
         request,
@@ -325,7 +261,7 @@ def detail(request, assignment, target):
         cycles=history["cycles"],
         reminders=reminders,
         other_deliveries=other_deliveries,
-        audit=_audit_rows(history["audit"]),
+        audit=history_view.audit_rows(history["audit"]),
         edit_refusal=_edit_refusal(assignment),
         withdraw_refusal=_withdraw_refusal(assignment),
     )

@@ -42,7 +42,7 @@ def test_the_page_shows_status_person_target_note_and_the_audit_trail(client, as
     assert "Before the audit" in text
     assert "3 days before the due date" in text and "Recipient: student" in text
     assert "Nothing sent yet." in text
-    assert re.search(r"Created Stella \(stella\) due_date: 2026-12-15", text)
+    assert re.search(r"Created Stella \(stella\) Due date: 2026-12-15", text)
     assert "Edit" in text and "Withdraw" in text
 
 
@@ -58,9 +58,9 @@ def test_each_reminder_shows_what_was_sent_and_what_was_skipped(client, people, 
     preferences.set_email_reminders(people["course_staff"], False, requesting_user=people["course_staff"])
     api.run_scheduler(now=NOW + datetime.timedelta(days=8))  # past 00:00 (Berlin) of the 8th day
     text = _text(client.get(_url(assignment)))
-    assert re.search(r"reminder 1 Dec\. 11, 2026 student: Lena \W Sent", text), text
-    assert re.search(r"reminder 1 Dec\. 11, 2026 assigned_by: Stella \W Skipped blocked by an ACE policy", text), text
-    assert "reminders: 3 / student; 3 / assigned_by" in text  # the audit trail
+    assert re.search(r"Reminder 1 Dec\. 11, 2026 student: Lena \W Sent", text), text
+    assert re.search(r"Reminder 1 Dec\. 11, 2026 assigned_by: Stella \W Skipped blocked by an ACE policy", text), text
+    assert "Reminders: 3 / student; 3 / assigned_by" in text  # the audit trail
 
 
 def test_completed_cycles_are_listed(client, people, now):
@@ -84,7 +84,7 @@ def test_edit_changes_the_due_date_note_reminders_and_repetition(client, assignm
     assert assignment.reminders == [{"days": 7, "recipient": "managers", "template": None}]
     text = _text(client.get(_url(assignment)))
     assert "The assignment was saved." in text
-    assert "due_date: 2026-12-15 \u2192 2026-12-31" in text
+    assert "Due date: 2026-12-15 \u2192 2026-12-31" in text
 
 
 def test_edit_refuses_a_too_early_date_at_the_field(client, assignment):

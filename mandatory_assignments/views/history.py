@@ -1,0 +1,99 @@
+"""
+What an assignment's page shows of its history: each reminder with the emails it caused, the other emails,
+and the audit trail in words.
+"""
+
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, ngettext
+
+from ._pages import person_label
+
+MESSAGE_LABELS = {
+    "assigned": gettext_lazy("Assigned notice"),
+    "reminder": gettext_lazy("Reminder"),
+    "overdue": gettext_lazy("Overdue reminder"),
+    "withdrawn": gettext_lazy("Withdrawn notice"),
+    "new_cycle": gettext_lazy("New cycle notice"),
+}
+CHANGE_LABELS = {
+    "due_date": gettext_lazy("Due date"),
+    "note": gettext_lazy("Note"),
+    "repeat_weeks": gettext_lazy("Repetition (weeks)"),
+    "reminders": gettext_lazy("Reminders"),
+    "from": gettext_lazy("from"),
+    "to": gettext_lazy("to"),
+    "cycle": gettext_lazy("cycle"),
+    "status": gettext_lazy("status"),
+    "course_key": gettext_lazy("course"),
+}
+
+
+def _labelled(deliveries):
+    for delivery in deliveries:
+        delivery.message_label = MESSAGE_LABELS.get(delivery.message, delivery.message)
+    return deliveries
+
+
+def reminder_table(assignment, deliveries):
+    """Each reminder with the emails it caused (every cycle and due date), and the other emails."""
+    reminder_messages = ("reminder", "overdue")
+    table = []
+    used = set()
+    for row in assignment.reminder_rows.all():
+        sent = [
+            delivery
+            for delivery in deliveries
+            if delivery.message in reminder_messages
+            and delivery.reminder_days == row.days
+            and delivery.recipient_kind == row.recipient
+        ]
+        used.update(delivery.pk for delivery in sent)
+        table.append({"reminder": row, "when": days_text(row.days), "deliveries": _labelled(sent)})
+    others = [delivery for delivery in deliveries if delivery.pk not in used]
+    return table, _labelled(others)
+
+
+def days_text(days):
+    """A reminder's moment in words: "3 days before the due date", "On the due date", "1 day after…"."""
+    if days > 0:
+        return ngettext("{n} day before the due date", "{n} days before the due date", days).format(n=days)
+    if days == 0:
+        return _("On the due date")
+    return ngettext("{n} day after the due date", "{n} days after the due date", -days).format(n=-days)
+
+
+def audit_rows(entries):
+    rows = []
+    for entry in entries:
+        rows.append(
+            {
+                "entry": entry,
+                "action": entry.get_action_display(),
+                "actor": person_label(entry.actor) if entry.actor_id else _("the system"),
+                "changes": _change_lines(entry.changes, pairs=entry.action == "updated"),
+            }
+        )
+    return rows
+
+
+def _change_lines(changes, pairs=False):
+    """An audit entry's changes, one line each; an edit's changes are ``[before, after]`` pairs."""
+    lines = []
+    for name, value in (changes or {}).items():
+        if pairs and isinstance(value, list) and len(value) == 2:
+            before, after = value
+            lines.append(f"{CHANGE_LABELS.get(name, name)}: {_plain(before)} \u2192 {_plain(after)}")
+        else:
+            lines.append(f"{CHANGE_LABELS.get(name, name)}: {_plain(value)}")
+    return lines
+
+
+def _plain(value):
+    if isinstance(value, list):
+        return "; ".join(_plain(item) for item in value) or "\u2013"
+    if isinstance(value, dict):
+        if {"days", "recipient"} <= set(value):
+            text = f"{value['days']} / {value['recipient']}"
+            return text + (f" / {value['template']}" if value.get("template") else "")
+        return ", ".join(f"{key}={_plain(item)}" for key, item in value.items())
+    return "\u2013" if value in (None, "") else str(value)
