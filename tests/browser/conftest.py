@@ -70,7 +70,35 @@ def sign_in(page, live_server, user):
 
 
 def screenshot(page, name):
+    """A full-page screenshot into var/screenshots/, and the page's accessibility scan (see :func:`axe_scan`)."""
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     path = SCREENSHOTS / f"{name}.png"
     page.screenshot(path=str(path), full_page=True)
+    axe_scan(page, name)
     return path
+
+
+def axe_scan(page, name):
+    """
+    Run axe-core (shipped inside the axe-playwright-python package; nothing is downloaded) on the page as it
+    is and fail on serious or critical violations; every finding is written to var/screenshots/<name>.axe.txt.
+    """
+    try:
+        from axe_playwright_python.sync_playwright import Axe  # noqa: PLC0415 -- optional until pinned
+    except ImportError:
+        return None
+    results = Axe().run(page)
+    violations = results.response.get("violations", [])
+    (SCREENSHOTS / f"{name}.axe.txt").write_text(
+        "\n".join(
+            f"{item['impact']}: {item['id']}: {item['help']} ({len(item['nodes'])} elements)" for item in violations
+        )
+        or "no violations\n"
+    )
+    serious = [
+        f"{item['id']}: {item['help']}: {[node['target'] for node in item['nodes']]}"
+        for item in violations
+        if item["impact"] in ("serious", "critical")
+    ]
+    assert not serious, f"{name}: accessibility violations: {serious}"
+    return violations

@@ -5,6 +5,7 @@ bulk wizard by cohort and by a pasted list, Edit, Withdraw; and the New form by 
 """
 
 import re
+from pathlib import Path
 
 import pytest
 from playwright.sync_api import expect
@@ -165,6 +166,10 @@ def test_course_staff_edit_the_due_date_then_withdraw(browser_page, live_server,
     sign_in(page, live_server, team["stella"])
     page.goto(COURSE_PAGE)
     screenshot(page, "20-course-overview")
+    with page.expect_download() as download:
+        page.get_by_role("link", name=re.compile("^Export")).click()
+    exported = Path(download.value.path()).read_text(encoding="utf-8")
+    assert "Username" in exported.splitlines()[0] and "lena.berg" in exported
     page.get_by_role("link", name=re.compile("Lena Berg")).click()
     page.get_by_role("link", name="Edit", exact=True).click()
     page.get_by_label("Due date", exact=True).fill(due_in(28).isoformat())
@@ -250,3 +255,30 @@ def test_the_instructor_dashboard_links_to_the_course_page(browser_page, live_se
     section.get_by_role("link").click()
     expect(page.get_by_role("heading", name="Mandatory assignments", exact=True)).to_be_visible()
     expect(page).to_have_url(re.compile(re.escape(COURSE_PAGE) + "$"))
+
+
+def test_global_staff_see_the_organisation_on_a_desk_and_on_a_phone(browser_page, live_server, team):
+    path = "path-v1:AcmeX+ONBOARD+2026+all"
+    controls.create_learning_path(path, display_name="Onboarding", course_keys=[COURSE])
+    gloria = controls.create_user("gloria", site=SITE, is_staff=True)
+    api.assign(user=team["lena.berg"], target=COURSE, due_date=due_in(14), assigned_by=gloria)
+    api.assign(user=team["anna.kowalski"], target=path, due_date=due_in(21), assigned_by=gloria)
+    controls.complete_block(team["lena.berg"], COURSE)
+    page = browser_page
+    sign_in(page, live_server, gloria)
+    page.goto("/mandatory_assignments/")
+    expect(page.get_by_role("cell", name=re.compile("Onboarding"))).to_be_visible()
+    screenshot(page, "40-organisation-overview")
+    page.set_viewport_size({"width": 390, "height": 844})
+    screenshot(page, "41-organisation-overview-phone")
+    page.set_viewport_size({"width": 1280, "height": 900})
+    page.get_by_role("link", name="New", exact=True).click()
+    target = page.get_by_label("Target")
+    target.select_option(path)
+    screenshot(page, "42-organisation-new")
+    page.get_by_role("combobox", name="Person").press_sequentially("carl", delay=30)
+    page.get_by_role("option", name=re.compile("Carl Jensen")).click()
+    page.get_by_label("Due date", exact=True).fill(due_in(30).isoformat())
+    page.get_by_role("button", name="Save").click()
+    expect(page.get_by_role("status")).to_contain_text("Assigned to Carl Jensen (carl.jensen)")
+    assert Assignment.objects.get(user=team["carl.jensen"]).target_key == path
