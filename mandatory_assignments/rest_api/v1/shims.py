@@ -12,6 +12,7 @@ from django.contrib.auth import get_user_model
 from django.db.models import Q
 
 from ... import access, api, compat, targets
+from ...models import BulkJob  # TODO(lead): only for get_bulk_job below
 
 
 def _active(user):
@@ -87,8 +88,6 @@ def search_people(*, by, q, target=None, limit=20):
 
 def get_bulk_job(task_id, *, by):
     # TODO(lead): api.get_bulk_job(task_id, by=...). Reads the job's requester, which api does not expose yet.
-    from ...models import BulkJob  # pylint: disable=import-outside-toplevel
-
     job = BulkJob.objects.filter(task_id=str(task_id)).only("requested_by_id").first()
     if job is None or not _may_see_bulk_job(by, job.requested_by_id):
         return None
