@@ -34,11 +34,13 @@ AFTER_DEADLINE = datetime.datetime(2026, 12, 17, 9, 0, tzinfo=UTC)
 
 
 def assign(learner, staff, **kwargs):
+    """Assign as staff do: the "assigned" email goes out once the assignment is committed."""
     kwargs.setdefault("target", COURSE)
     kwargs.setdefault("due_date", DUE)
     kwargs.setdefault("note", "Please finish before the audit.")
     kwargs.setdefault("reminders", [])
-    return api.assign(user=learner, assigned_by=staff, **kwargs)
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        return api.assign(user=learner, assigned_by=staff, **kwargs)
 
 
 def delivery_row(assignment, message, *, recipient=None, kind="student", days=0):
@@ -86,8 +88,7 @@ def html_of(email):
 
 def send_withdrawn(learner, staff, **kwargs):
     """Assign (its "assigned" email goes out), then withdraw: the withdrawn email is sent after commit."""
-    with TestCase.captureOnCommitCallbacks(execute=True):
-        assignment = assign(learner, staff, **kwargs)
+    assignment = assign(learner, staff, **kwargs)
     mail.outbox.clear()
     with TestCase.captureOnCommitCallbacks(execute=True):
         api.withdraw(assignment, by=staff)
@@ -312,7 +313,7 @@ def test_a_custom_template_named_by_the_reminder_is_used(learner, staff):
     html = html_of(email)
     assert "<p>Dear &lt;b&gt;Lena&lt;/b&gt;,</p>" in html
     assert "<p>&lt;script&gt;alert(1)&lt;/script&gt;</p>" in html
-    assert f'<a href="{COURSE_URL}">Start</a>' in html
+    assert f'<a href="{COURSE_URL}" rel="noopener noreferrer">Start</a>' in html  # sanitised by nh3
     assert "<script>" not in html and "<b>Lena</b>" not in html
     assert "This is a reminder" not in html
     # The footer with the way to turn reminders off stays.
@@ -484,9 +485,10 @@ def test_a_deleted_recipient_is_a_reason(learner, staff):
 
 
 def test_assigning_records_the_assigned_notice_with_the_person_target_and_note(learner, staff):
-    first = assign(learner, staff)
+    note = "Please finish before the audit."
+    first = api.assign(user=learner, assigned_by=staff, target=COURSE, due_date=DUE, note=note)
     other = controls.create_user("otto", email="otto@example.com")
-    second = assign(other, staff, due_date=due_in(20))
+    second = api.assign(user=other, assigned_by=staff, target=COURSE, due_date=due_in(20), note=note)
 
     rows = Delivery.objects.filter(message="assigned").order_by("id")
 
