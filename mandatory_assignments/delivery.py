@@ -162,7 +162,7 @@ def _send_one(row, as_of):
         skip(delivery_id, reason)
         return Delivery.SKIPPED
     site = messages.site_for(row.user)
-    message = messages.compose_for_delivery(row, site=site)
+    message = messages.compose_for_delivery(row, site=site, as_of=as_of)
     Delivery.objects.filter(pk=delivery_id).update(message_uuid=str(message.uuid), email=row.recipient.email)
     try:
         with compat.emulate_http_request(site=site, user=row.recipient):

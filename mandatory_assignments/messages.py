@@ -96,7 +96,15 @@ class Facts:
     reminder_days: int = 0
 
 
-def _facts_of_assignment(assignment, reminder_days=0, due_date=None):
+def _facts_of_assignment(assignment, reminder_days=0, due_date=None, as_of=None):
+    status = assignment.status
+    if as_of is not None:
+        status = rules.compute_status(
+            completed_at=assignment.completed_at,
+            progressed_at=assignment.progressed_at,
+            deadline=assignment.deadline,
+            now=as_of,
+        )
     return Facts(
         user=assignment.user,
         assigned_by=assignment.assigned_by,
@@ -105,7 +113,7 @@ def _facts_of_assignment(assignment, reminder_days=0, due_date=None):
         due_date=due_date or assignment.due_date,
         note=assignment.note,
         cycle=assignment.cycle,
-        status=assignment.status,
+        status=status,
         reminder_days=reminder_days,
     )
 
@@ -113,14 +121,14 @@ def _facts_of_assignment(assignment, reminder_days=0, due_date=None):
 # Deciding ----------------------------------------------------------------------------------------
 
 
-def facts_of_delivery(delivery_row):
+def facts_of_delivery(delivery_row, as_of=None):
     """
-    What the email of this delivery names. Notices (assigned, withdrawn) carry their own copy of the
+    What the email of this delivery names, with the status as of ``as_of`` (default: now). Notices (assigned, withdrawn) carry their own copy of the
     assignment's data: they go out even when the assignment is gone by then.
     """
     assignment = delivery_row.assignment
     if assignment is not None and delivery_row.message not in (ASSIGNED, WITHDRAWN):
-        return _facts_of_assignment(assignment, delivery_row.reminder_days, delivery_row.due_date)
+        return _facts_of_assignment(assignment, delivery_row.reminder_days, delivery_row.due_date, as_of)
     if delivery_row.message == WITHDRAWN:
         status = WITHDRAWN
     else:
@@ -416,12 +424,12 @@ def compose(name, facts, recipient, recipient_kind, site, template=None):
     )
 
 
-def compose_for_delivery(delivery_row, site=None):
+def compose_for_delivery(delivery_row, site=None, as_of=None):
     """
     The message of a claimed delivery row (``assignment``, its people and ``recipient`` loaded), for
-    ``site`` (default: the site of the person's company).
+    ``site`` (default: the site of the person's company), its status told as of ``as_of`` (default: now).
     """
-    facts = facts_of_delivery(delivery_row)
+    facts = facts_of_delivery(delivery_row, as_of)
     site = site or site_for(facts.user)
     # BaseMessageType reads the site's from-address when it is created: create it inside the site.
     with compat.emulate_http_request(site=site, user=delivery_row.recipient):

@@ -49,7 +49,8 @@ def visibility_q(by, target=None):
         return Q(pk__in=[])
     own = Q(user=by)
     if can_view_overview(by):
-        managed = Q()
+        # Every target. Not ``Q()``: an empty Q drops out of ``own | Q()``, leaving only ``own``.
+        managed = Q(pk__isnull=False)
     elif target is not None and can_manage(by, target):
         managed = Q(target_key=str(target))
     else:

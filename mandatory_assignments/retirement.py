@@ -58,5 +58,12 @@ def retire_user(user):
 def _forget_in_bulk_jobs(user):
     """Jobs still running keep their note: blank it where they include the person."""
     for job in BulkJob.objects.exclude(state="SUCCESS").exclude(params__note=""):
-        if user.pk in job.params.get("user_ids", []) or job.requested_by_id == user.pk:
+        if _names(job, user.pk):
             BulkJob.objects.filter(pk=job.pk).update(params={**job.params, "note": ""})
+
+
+def _names(job, user_id):
+    """Whether the job is about the person: to be assigned, listed as skipped or failed, or its requester."""
+    params = job.params
+    listed = [entry.get("id") for entry in params.get("skipped", []) + params.get("failed", [])]
+    return user_id in params.get("user_ids", []) or user_id in listed or job.requested_by_id == user_id
