@@ -1,4 +1,4 @@
-.PHONY: help requirements requirements-py311 requirements-quality system-packages mariadb \
+.PHONY: help requirements requirements-py311 requirements-quality system-packages chromium mariadb \
         test test-mysql test-py311 test-integration quality demo upgrade compile-requirements clean \
         benchmark
 .DEFAULT_GOAL := help
@@ -43,6 +43,16 @@ system-packages: ## install the C headers mysqlclient builds against (Debian), w
 	    $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq pkg-config default-libmysqlclient-dev; \
 	fi
 
+# The browser tests (tests/browser) drive Debian's chromium through Playwright; no browser is downloaded.
+chromium: ## install Debian's chromium for the browser tests, when /usr/bin/chromium is missing
+	@if [ ! -x /usr/bin/chromium ]; then \
+	    if [ "$$(id -u)" = 0 ]; then SUDO=; \
+	    elif command -v sudo >/dev/null 2>&1; then SUDO=sudo; \
+	    else echo "the browser tests need: apt-get install chromium (as root)" >&2; exit 1; fi; \
+	    echo "Installing Debian's chromium (for the browser tests)"; \
+	    $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium; \
+	fi
+
 $(PY):
 	$(PYTHON312) -m venv $(VENV)
 
@@ -74,7 +84,7 @@ requirements-quality: $(VENV)/.installed-quality ## add the quality tools to .ve
 
 # ---------------------------------------------------------------------------- testing
 
-test: requirements ## Django checks, missing migrations, then the tests with coverage (SQLite)
+test: requirements chromium ## Django checks, missing migrations, then the tests with coverage (SQLite)
 	$(PY) manage.py check
 	$(PY) manage.py makemigrations --check --dry-run
 	$(PY) $(PYTEST)
@@ -88,12 +98,12 @@ mariadb: ## start MariaDB if nothing listens on 127.0.0.1:3306
 	fi
 	@(exec 3<>/dev/tcp/127.0.0.1/3306) 2>/dev/null || { echo "MariaDB does not listen on 127.0.0.1:3306" >&2; exit 1; }
 
-test-mysql: requirements mariadb ## the tests on MariaDB/MySQL (pytest-django creates the test database)
+test-mysql: requirements chromium mariadb ## the tests on MariaDB/MySQL (pytest-django creates the test database)
 	DATABASE_URL=$(MYSQL_URL) $(PY) manage.py check
 	DATABASE_URL=$(MYSQL_URL) $(PY) $(PYTEST)
 	$(PY) $(COVERAGE_REPORT)
 
-test-py311: requirements-py311 ## the tests on Python 3.11 (SQLite)
+test-py311: requirements-py311 chromium ## the tests on Python 3.11 (SQLite)
 	$(PY311) manage.py check
 	$(PY311) $(PYTEST)
 	$(PY311) $(COVERAGE_REPORT)

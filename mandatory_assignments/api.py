@@ -23,12 +23,15 @@ from .managers import builtin_manager_ids, get_managers, set_managers
 from .reading import (
     can_manage,
     can_view_overview,
+    email_template_names,
+    find_person,
     get_assignment,
     get_assignments,
     history_of,
     may_search_people,
     search_people,
     status_q,
+    target_choices,
 )
 from .reminders import time_zone_changed
 from .retirement import retire_user
@@ -54,6 +57,9 @@ __all__ = [
     "get_assignment",
     "history_of",
     "may_search_people",
+    "find_person",
+    "target_choices",
+    "email_template_names",
     "search_people",
     "status_q",
     "user_time_zone",

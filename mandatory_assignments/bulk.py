@@ -314,7 +314,6 @@ def _create_chunk(chunk, target, due_date, assigned_by, repeat_weeks, note, spec
         for row in rows:
             row.user = users[row.user_id]
         recognise_existing_state(rows, target, already_enrolled, now)
-        ids = [row.pk for row in rows]
         notifications.assigned(rows)
     return rows, skipped, failed
 

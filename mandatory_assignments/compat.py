@@ -24,11 +24,24 @@ class EnrollmentError(Exception):
 
 
 def enroll(user, course_key):
-    """Enroll ``user`` (or re-activate the enrollment) whatever the enrollment window: the assigner decides."""
+    """
+    Make sure ``user`` is enrolled, whatever the enrollment window (the assigner decides), without ever
+    changing the mode of an existing enrollment. Returns the enrollment.
+
+    The platform's ``enroll`` without ``mode`` applies the course's default mode (audit) also to someone
+    already enrolled, moving a verified or professional learner to audit (with a regrade). So: an active
+    enrollment is left alone (no call, no events); an inactive one is re-activated in its own mode, as the
+    instructor dashboard's enrollment does; only a new enrollment takes the course's default mode.
+    """
     from common.djangoapps.student.models import CourseEnrollment, CourseEnrollmentException
 
+    # Read from the database, not the platform's per-request enrollment cache (a worker reuses it).
+    enrollment = CourseEnrollment.objects.filter(user=user, course_id=course_key).first()
+    if enrollment is not None and enrollment.is_active:
+        return enrollment
+    mode = enrollment.mode if enrollment is not None else None
     try:
-        return CourseEnrollment.enroll(user, course_key, check_access=False)
+        return CourseEnrollment.enroll(user, course_key, mode=mode, check_access=False)
     except CourseEnrollmentException as exc:
         raise EnrollmentError(str(exc) or exc.__class__.__name__) from exc
 
@@ -111,13 +124,6 @@ def iter_profile_meta(user_ids=None, contains=None):
     if contains:
         rows = rows.filter(meta__contains=contains)
     return rows.values_list("user_id", "meta").iterator(chunk_size=2000)
-
-
-def user_ids_with_name_containing(text):
-    """A subquery of the ids of people whose full name (profile) contains ``text``."""
-    from common.djangoapps.student.models import UserProfile
-
-    return UserProfile.objects.filter(name__icontains=text).values("user_id")
 
 
 def get_profile_names(user_ids):
@@ -344,3 +350,79 @@ def request_course_reset(user, course_key, reset_by):
     # The task reads the audit row: queue it once the row is committed.
     transaction.on_commit(lambda: reset_student_course.delay(str(course_key), user.email, reset_by.email))
     return True, ""
+
+
+# --- added for the REST API and listings (filters, search, sorting, export)
+
+
+def profile_name_subquery(user_id_field="user_id"):
+    """The person's full name from their platform profile, as a subquery on the outer ``user_id_field``."""
+    from common.djangoapps.student.models import UserProfile
+    from django.db.models import OuterRef, Subquery
+
+    return Subquery(UserProfile.objects.filter(user_id=OuterRef(user_id_field)).values("name")[:1])
+
+
+def user_ids_with_name_containing(text):
+    """A subquery of the ids of the users whose profile name contains ``text`` (case-insensitive)."""
+    from common.djangoapps.student.models import UserProfile
+
+    return UserProfile.objects.filter(name__icontains=text).values("user_id")
+
+
+def course_name_subquery(key_field="target_key"):
+    """The course's display name, as a subquery on the outer ``key_field`` (a course key string)."""
+    from django.db.models import OuterRef, Subquery
+    from openedx.core.djangoapps.content.course_overviews.models import CourseOverview
+
+    return Subquery(CourseOverview.objects.filter(id=OuterRef(key_field)).values("display_name")[:1])
+
+
+def course_keys_with_name_containing(text):
+    """A subquery of the keys of the courses whose display name contains ``text`` (case-insensitive)."""
+    from openedx.core.djangoapps.content.course_overviews.models import CourseOverview
+
+    return CourseOverview.objects.filter(display_name__icontains=text).values("id")
+
+
+# --- added for staff pages
+
+
+def list_courses(orgs=None):
+    """``[(course_key_string, display_name, org)]`` of the platform's courses (of ``orgs`` when given), by name."""
+    from openedx.core.djangoapps.content.course_overviews.models import CourseOverview
+
+    rows = CourseOverview.objects.all()
+    if orgs:
+        rows = rows.filter(org__in=list(orgs))
+    return [
+        (str(key), name or str(key), org)
+        for key, name, org in rows.order_by("display_name", "id").values_list("id", "display_name", "org")
+    ]
+
+
+# --- added for the learner pages and the calendar (issue 8)
+
+
+def get_course_overviews(course_keys):
+    """``{course_key_string: CourseOverview}`` of the courses that exist among ``course_keys``, in one query."""
+    from openedx.core.djangoapps.content.course_overviews.models import CourseOverview
+
+    return {str(overview.id): overview for overview in CourseOverview.objects.filter(id__in=list(course_keys))}
+
+
+def delete_user_preference(requesting_user, key):
+    """Delete one of ``requesting_user``'s own preferences through the platform API; False if there was none."""
+    from openedx.core.djangoapps.user_api.preferences.api import delete_user_preference as platform_delete
+
+    return bool(platform_delete(requesting_user, key))
+
+
+def get_active_user_by_preference(key, value):
+    """The active user whose preference ``key`` has exactly ``value`` (e.g. a secret token), or ``None``."""
+    from openedx.core.djangoapps.user_api.models import UserPreference
+
+    if not value:
+        return None
+    row = UserPreference.objects.filter(key=key, value=value, user__is_active=True).select_related("user").first()
+    return row.user if row is not None else None

@@ -17,7 +17,6 @@ import uuid
 
 from django.db.models import F, Q
 from django.utils import timezone
-
 from edx_ace import ace, policy
 from edx_ace.channel import ChannelType
 

@@ -35,7 +35,9 @@ def _course_key(course_key):
     try:
         return CourseKey.from_string(str(course_key))
     except InvalidKeyError:
-        raise AssignmentError("unknown_target", _("There is no course {key}.").format(key=course_key), "course_id")
+        raise AssignmentError(
+            "unknown_target", _("There is no course {key}.").format(key=course_key), "course_id"
+        ) from None
 
 
 def departments(*, by=None):
@@ -112,7 +114,9 @@ def people_in(*, by, course_key=None, users=(), cohorts=(), teams=(), department
     candidates = {user.pk for user in named} | set(ids)
     scope = access.people_filter(by)
     User = get_user_model()
-    visible = candidates if scope is None else set(User.objects.filter(scope, pk__in=candidates).values_list("pk", flat=True))
+    visible = (
+        candidates if scope is None else set(User.objects.filter(scope, pk__in=candidates).values_list("pk", flat=True))
+    )
     from_groups = User.objects.in_bulk(ids)
     people, seen = [], set()
     for user in named + [from_groups[user_id] for user_id in ids if user_id in from_groups]:

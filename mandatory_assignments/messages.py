@@ -19,10 +19,12 @@ import logging
 from dataclasses import dataclass, field
 
 from django.conf import settings
-from django.utils import formats, timezone, translation
+from django.urls import NoReverseMatch, reverse
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
-from . import compat, email_templates, rules, targets
+from . import compat, due_dates, email_templates, rules, targets
 from .models import EmailTemplate, Reminder
 from .zones import time_zones_of, user_time_zone
 
@@ -94,6 +96,9 @@ class Facts:
     cycle: int
     status: str
     reminder_days: int = 0
+    # For the links and wording of the emails (issue 8): the staff page of the assignment, repetition.
+    assignment_id: int | None = None
+    repeat_weeks: int | None = None
 
 
 def _facts_of_assignment(assignment, reminder_days=0, due_date=None, as_of=None):
@@ -115,6 +120,8 @@ def _facts_of_assignment(assignment, reminder_days=0, due_date=None, as_of=None)
         cycle=assignment.cycle,
         status=status,
         reminder_days=reminder_days,
+        assignment_id=assignment.pk,
+        repeat_weeks=assignment.repeat_weeks,
     )
 
 
@@ -123,8 +130,9 @@ def _facts_of_assignment(assignment, reminder_days=0, due_date=None, as_of=None)
 
 def facts_of_delivery(delivery_row, as_of=None):
     """
-    What the email of this delivery names, with the status as of ``as_of`` (default: now). Notices (assigned, withdrawn) carry their own copy of the
-    assignment's data: they go out even when the assignment is gone by then.
+    What the email of this delivery names, with the status as of ``as_of`` (default: now). Notices
+    (assigned, withdrawn) carry their own copy of the assignment's data: they go out even when the
+    assignment is gone by then.
     """
     assignment = delivery_row.assignment
     if assignment is not None and delivery_row.message not in (ASSIGNED, WITHDRAWN):
@@ -143,6 +151,8 @@ def facts_of_delivery(delivery_row, as_of=None):
         cycle=delivery_row.cycle,
         status=status,
         reminder_days=delivery_row.reminder_days,
+        assignment_id=delivery_row.assignment_id,
+        repeat_weeks=assignment.repeat_weeks if assignment is not None else None,
     )
 
 
@@ -318,19 +328,82 @@ def _json_safe(context):
     return json.loads(json.dumps(context, default=str))
 
 
+def _absolute(path):
+    return getattr(settings, "LMS_ROOT_URL", "").rstrip("/") + path
+
+
+def _my_assignments_url():
+    try:
+        return _absolute(reverse("mandatory_assignments:learner-my"))
+    except NoReverseMatch:
+        return _absolute(MY_ASSIGNMENTS_PATH)
+
+
+# The staff page of one assignment (the staff pages' URL; the first name that exists is used).
+STAFF_ASSIGNMENT_URL_NAMES = ("mandatory_assignments:assignment", "mandatory_assignments:staff-assignment")
+
+
+def staff_assignment_url(assignment_id):
+    """The absolute URL of the staff page of the assignment: where managers and assigners are sent."""
+    for name in STAFF_ASSIGNMENT_URL_NAMES:
+        try:
+            return _absolute(reverse(name, kwargs={"assignment_id": assignment_id}))
+        except NoReverseMatch:
+            continue
+    return _absolute(f"/mandatory_assignments/assignment/{assignment_id}/")
+
+
+def _repetition(facts, tz, name):
+    """How a recurring assignment repeats, in a sentence ("" for one that does not, or a withdrawn one)."""
+    if not facts.repeat_weeks or name == WITHDRAWN:
+        return ""
+    next_due = facts.due_date + datetime.timedelta(weeks=facts.repeat_weeks)
+    return ngettext(
+        "This assignment repeats every week: once this cycle is over, a new cycle starts, due one week after "
+        "this due date (the next one: {next_due}).",
+        "This assignment repeats every {count} weeks: once this cycle is over, a new cycle starts, due {count} "
+        "weeks after this due date (the next one: {next_due}).",
+        facts.repeat_weeks,
+    ).format(count=facts.repeat_weeks, next_due=due_dates.describe_due(next_due, tz)["date"])
+
+
+def _role_footer(recipient_kind, learner_name):
+    if recipient_kind == "assigned_by":
+        return _("You receive this email because you made this mandatory assignment for {name}.").format(
+            name=learner_name
+        )
+    if recipient_kind == "managers":
+        return _("You receive this email as a manager of {name}.").format(name=learner_name)
+    return ""
+
+
+def _turn_off_text(name, recipient_kind):
+    if name not in REMINDER_MESSAGES:
+        return ""
+    if recipient_kind == "student":
+        return _("You can turn reminder emails off on your “My mandatory assignments” page.")
+    return _(
+        "You can turn reminder emails off on your “My mandatory assignments” page; that also stops the "
+        "reminders you receive as a manager or as the person who made an assignment."
+    )
+
+
 def build_context(name, facts, recipient, recipient_kind, site, language):
     """The template context of message ``name`` to ``recipient``, rendered in ``language``."""
     context = dict(compat.get_base_template_context(site) or {})
     names = _display_names([facts.user, recipient, facts.assigned_by])
     tz = _time_zone_of(facts.user)
-    root = getattr(settings, "LMS_ROOT_URL", "").rstrip("/")
     days = abs(facts.reminder_days) if name in REMINDER_MESSAGES else 0
+    learner_name = names.get(facts.user.id, "")
+    to_staff = recipient_kind != "student"
+    target_url = targets.url_of(facts.target_key, facts.target_type)
+    assignment_url = staff_assignment_url(facts.assignment_id) if to_staff and facts.assignment_id else ""
     with translation.override(language):
-        due_date = formats.date_format(facts.due_date, "DATE_FORMAT")
+        due = due_dates.describe_due(facts.due_date, tz, language)
         context.update(
             {
                 "message_name": name,
-                "learner_name": names.get(facts.user.id, ""),
+                "learner_name": learner_name,
                 "recipient_name": names.get(recipient.id, ""),
                 "recipient_role": recipient_kind,
                 "recipient_role_label": _role_label(recipient_kind),
@@ -339,13 +412,25 @@ def build_context(name, facts, recipient, recipient_kind, site, language):
                 "target_name": _target_name(facts.target_key),
                 "target_type": facts.target_type,
                 "target_type_label": _("learning path") if facts.target_type == "path" else _("course"),
-                "target_url": targets.url_of(facts.target_key, facts.target_type),
-                "due_date": due_date,
+                "target_url": target_url,
+                # Where the email's links lead: the learner to the course or path, a manager or assigner to
+                # the staff page of the person's assignment.
+                "assignment_url": assignment_url,
+                "action_url": assignment_url or target_url,
+                "action_label": (
+                    _("View the assignment of {name}").format(name=learner_name)
+                    if assignment_url
+                    else _("Go to {name}").format(name=_target_name(facts.target_key))
+                ),
+                "due_date": due["date"],
                 "due_date_iso": facts.due_date.isoformat(),
+                "due_date_full": due["full"],
                 "time_zone": tz.key,
+                "time_zone_name": due["zone_name"],
                 "deadline_explanation": _(
-                    "The deadline is the end of that day (midnight) in the time zone {zone}."
-                ).format(zone=tz.key),
+                    "The deadline is the end of that day: {time} {zone_name} ({zone_id})."
+                ).format(time=due["time"], zone_name=due["zone_name"], zone_id=tz.key),
+                "repetition": _repetition(facts, tz, name),
                 "note": facts.note or "",
                 "days": days,
                 "days_before": max(facts.reminder_days, 0) if name == REMINDER else 0,
@@ -353,12 +438,9 @@ def build_context(name, facts, recipient, recipient_kind, site, language):
                 "cycle": facts.cycle,
                 "status": _status_label(facts.status),
                 "status_code": facts.status,
-                "my_assignments_url": f"{root}{MY_ASSIGNMENTS_PATH}",
-                "turn_off_reminders": (
-                    _("You can turn reminder emails off on your “My mandatory assignments” page.")
-                    if name in REMINDER_MESSAGES
-                    else ""
-                ),
+                "my_assignments_url": _my_assignments_url(),
+                "role_footer": _role_footer(recipient_kind, learner_name),
+                "turn_off_reminders": _turn_off_text(name, recipient_kind),
             }
         )
     for key in FORBIDDEN_CONTEXT_KEYS:

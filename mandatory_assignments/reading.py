@@ -10,9 +10,10 @@ reach every company).
 from django.contrib.auth import get_user_model
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from . import access, compat, rules, targets
-from .models import Assignment, AuditEntry, CompletedCycle, Delivery
+from .models import Assignment, AuditEntry, CompletedCycle, Delivery, EmailTemplate
 
 
 def status_q(statuses, now=None):
@@ -125,3 +126,45 @@ def history_of(assignment):
         ),
         "audit": list(AuditEntry.objects.filter(assignment_id=assignment.pk).select_related("actor")),
     }
+
+
+def find_person(value, *, by):
+    """
+    The active person named by ``value`` (username, or email in any case) whom ``by`` may assign, or
+    ``None``. A person of another company is not found: their existence is not revealed.
+    """
+    value = (value or "").strip()
+    if not value or not access.is_active_user(by):
+        return None
+    condition = Q(username=value)
+    if "@" in value:
+        condition |= Q(email__iexact=value)
+    candidates = list(get_user_model().objects.filter(condition, is_active=True).order_by("pk")[:2])
+    # A username match wins over an email match.
+    person = next((user for user in candidates if user.username == value), candidates[0] if candidates else None)
+    if person is None:
+        return None
+    if access.scoped() and not access.unrestricted(by):
+        companies = access.companies_of([by.pk, person.pk])
+        if companies[by.pk] != companies[person.pk]:
+            return None
+    return person
+
+
+def target_choices(by):
+    """
+    ``[(group label, [(key, name), ...])]``: the courses and learning paths ``by`` may assign on the
+    organisation-wide pages (global staff); with company scoping, the courses of the company's orgs.
+    """
+    if not can_view_overview(by):
+        return []
+    orgs = None
+    if access.scoped() and not access.unrestricted(by):
+        orgs = compat.get_site_course_orgs(access.company_of(by)) or None
+    courses = [(key, name) for key, name, _org in compat.list_courses(orgs=orgs)]
+    return [(_("Courses"), courses), (_("Learning paths"), targets.list_learning_paths())]
+
+
+def email_template_names():
+    """The names of the custom email templates a reminder may use."""
+    return list(EmailTemplate.objects.order_by("name").values_list("name", flat=True))

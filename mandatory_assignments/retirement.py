@@ -29,20 +29,26 @@ def retire_user(user):
                     row,
                     AuditEntry.RETIRED,
                     None,
-                    {"withdrawn": row.completed_at is None, "recurrence_stopped": bool(row.repeat_weeks), "cycle": row.cycle},
+                    {
+                        "withdrawn": row.completed_at is None,
+                        "recurrence_stopped": bool(row.repeat_weeks),
+                        "cycle": row.cycle,
+                    },
                 )
                 for row in rows
                 if row.completed_at is None or row.repeat_weeks or row.next_cycle_at is not None
             ]
         )
         # Nothing may go out about this person any more: pending emails are dropped.
-        Delivery.objects.filter(Q(user=user) | Q(recipient=user) | Q(assignment__user=user), state=Delivery.PENDING).update(
-            state=Delivery.SKIPPED, reason="the person's account was retired", lease_until=None
-        )
+        Delivery.objects.filter(
+            Q(user=user) | Q(recipient=user) | Q(assignment__user=user), state=Delivery.PENDING
+        ).update(state=Delivery.SKIPPED, reason="the person's account was retired", lease_until=None)
         open_ids = [row.pk for row in rows if row.completed_at is None]
         Assignment.objects.filter(pk__in=open_ids).delete()
         # Completed assignments stay for the records, closed: no next cycle, no reminder, no note.
-        Assignment.objects.filter(user=user).update(note="", next_cycle_at=None, next_due_date=None, repeat_weeks=None, is_open=None)
+        Assignment.objects.filter(user=user).update(
+            note="", next_cycle_at=None, next_due_date=None, repeat_weeks=None, is_open=None
+        )
         for assignment in Assignment.objects.filter(user=user):
             assignment.reminder_rows.all().delete()
         AuditEntry.objects.filter(user=user).exclude(action=AuditEntry.RETIRED).exclude(changes={}).update(changes={})

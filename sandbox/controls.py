@@ -6,6 +6,7 @@ same openedx-events and Django signals fire as in the LMS.
 Used by the demo's ``seed_demo`` command, by tests and by anyone exploring in ``manage.py shell``.
 """
 
+from common.djangoapps.course_modes.models import CourseMode
 from common.djangoapps.student.models import CourseEnrollment, UserProfile, UserSignupSource
 from common.djangoapps.student.roles import CourseInstructorRole, CourseStaffRole
 from completion.models import BlockCompletion
@@ -111,6 +112,20 @@ def create_course(course_key, *, display_name):
     return overview
 
 
+def add_course_modes(course_key, *mode_slugs):
+    """
+    Offer the modes ``mode_slugs`` (e.g. "audit", "verified", "honor", "professional") in the course, as
+    course staff set them up in the LMS. A course without any mode offers the default one (audit).
+    Returns the course's ``CourseMode`` rows.
+    """
+    course_key = _course_key(course_key)
+    for slug in mode_slugs:
+        CourseMode.objects.get_or_create(
+            course_id=course_key, mode_slug=slug, currency="usd", defaults={"mode_display_name": slug.title()}
+        )
+    return list(CourseMode.objects.filter(course_id=course_key))
+
+
 def make_course_staff(user, course_key, role="staff"):
     """Give ``user`` the course's "staff" or "instructor" role."""
     roles = {"staff": CourseStaffRole, "instructor": CourseInstructorRole}
@@ -120,7 +135,10 @@ def make_course_staff(user, course_key, role="staff"):
 
 
 def enroll(user, course_key, mode="audit"):
-    """Enroll ``user`` as the LMS does (filters and events included)."""
+    """
+    Enroll ``user`` in ``mode`` as the LMS does (filters and events included): e.g. ``mode="verified"`` for
+    a learner who paid for the verified track. ``mode=None`` is the course's default mode.
+    """
     return CourseEnrollment.enroll(user, _course_key(course_key), mode=mode)
 
 

@@ -77,6 +77,7 @@ INSTALLED_APPS = [
     "completion",
     # The simulated LMS.
     "common.djangoapps.student.apps.StudentConfig",
+    "common.djangoapps.course_modes.apps.CourseModesConfig",
     "openedx.core.djangoapps.content.course_overviews.apps.CourseOverviewsConfig",
     "openedx.core.djangoapps.course_groups.apps.CourseGroupsConfig",
     "openedx.core.djangoapps.user_api.apps.UserAPIConfig",
@@ -148,6 +149,15 @@ LOGIN_URL = "/login/"
 LOGIN_REDIRECT_URL = "/"
 LOGOUT_REDIRECT_URL = "/"
 FEATURES = {}
+# The mode of a course that defines none (the LMS's lms/envs/common.py value).
+COURSE_MODE_DEFAULTS = {
+    "slug": "audit",
+    "name": "Audit",
+    "min_price": 0,
+    "suggested_prices": "",
+    "currency": "usd",
+    "expiration_datetime": None,
+}
 
 # Email: the demo writes messages to files a person can read; tests get Django's locmem backend.
 EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.filebased.EmailBackend")

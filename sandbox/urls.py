@@ -20,5 +20,7 @@ urlpatterns = [
     re_path(rf"^courses/{COURSE_ID_PATTERN}/courseware/$", views.courseware_unit, name="courseware"),
     re_path(rf"^courses/{COURSE_ID_PATTERN}/unit/$", views.courseware_unit, name="courseware_unit"),
     re_path(rf"^courses/{COURSE_ID_PATTERN}/instructor/?$", views.instructor_dashboard, name="instructor_dashboard"),
+    # The learner's page of a learning path (MANDATORY_ASSIGNMENTS_LEARNING_PATH_URL's default).
+    path("learning-paths/<str:path_key>", views.learning_path, name="learning_path"),
     *plugins.plugin_url_patterns(),
 ]

@@ -15,7 +15,7 @@ from openedx.core.djangoapps.content.course_overviews.models import CourseOvervi
 from openedx_filters.learning.filters import InstructorDashboardRenderStarted, VerticalBlockRenderCompleted
 from web_fragments.fragment import Fragment
 
-from .courseware import SandboxVerticalBlock
+from .courseware import SandboxVerticalBlock, user_service_options
 
 
 def platform_context(request):
@@ -53,7 +53,10 @@ def courseware_unit(request, course_id):
         return HttpResponseForbidden("Enroll in the course to see its content.")
     if not has_access(request.user, "load", overview):
         return HttpResponseForbidden("The course has not started yet.")
-    block = SandboxVerticalBlock(overview, request.user)
+    # The LMS builds the block's runtime (and its user service) before rendering: the filter reads it.
+    block = SandboxVerticalBlock(
+        overview, request.user, **user_service_options(request.user, overview.id, is_staff=is_staff)
+    )
     fragment = Fragment(format_html("<div class='vert-mod'><p>{}</p></div>", block.display_name))
     context = {"username": request.user.username}
     try:
@@ -91,6 +94,24 @@ def instructor_dashboard(request, course_id):
     except InstructorDashboardRenderStarted.RenderCustomResponse as exc:
         return exc.response
     return render(request, template_name, context)
+
+
+def learning_path(request, path_key):
+    """A learning path's page, as the learning paths frontend shows it: its courses in order."""
+    from learning_paths.models import LearningPath  # noqa: PLC0415 -- optional plugin
+
+    path = LearningPath.objects.filter(key=path_key).prefetch_related("steps").first()
+    if path is None:
+        raise Http404
+    steps = sorted(path.steps.all(), key=lambda step: step.order)
+    overviews = {
+        str(overview.id): overview for overview in CourseOverview.objects.filter(id__in=[s.course_key for s in steps])
+    }
+    courses = [
+        overviews.get(str(step.course_key)) or {"id": step.course_key, "display_name": str(step.course_key)}
+        for step in steps
+    ]
+    return render(request, "sandbox/learning_path.html", {"path": path, "courses": courses})
 
 
 def _get_course(course_id):

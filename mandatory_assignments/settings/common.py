@@ -14,6 +14,15 @@ def tick_expiry(seconds):
     return max(10, int(seconds * 0.8))
 
 
+# The courseware banner: a step of the platform's VerticalBlockRenderCompleted filter.
+VERTICAL_BLOCK_RENDER_COMPLETED = "org.openedx.learning.vertical_block.render.completed.v1"
+COURSEWARE_BANNER_STEP = "mandatory_assignments.filters.ShowMandatoryAssignmentBanner"
+# The instructor dashboard: a tab in the MFE dashboard, a section in the legacy one.
+INSTRUCTOR_DASHBOARD_TABS_REQUESTED = "org.openedx.learning.instructor.dashboard.tabs.requested.v1"
+INSTRUCTOR_DASHBOARD_TAB_STEP = "mandatory_assignments.filters.AddInstructorDashboardTab"
+INSTRUCTOR_DASHBOARD_RENDER_STARTED = "org.openedx.learning.instructor.dashboard.render.started.v1"
+INSTRUCTOR_DASHBOARD_SECTION_STEP = "mandatory_assignments.filters.AddInstructorDashboardSection"
+
 DEFAULTS = {
     # .. setting_name: MANDATORY_ASSIGNMENTS_ENABLED
     # .. setting_default: True
@@ -92,7 +101,9 @@ def register_shared_settings(settings):
     the production plugin settings and may replace the dicts set by common.
     """
     schedule = getattr(settings, "CELERYBEAT_SCHEDULE", None) or {}
-    seconds = int(getattr(settings, "MANDATORY_ASSIGNMENTS_TICK_SECONDS", DEFAULTS["MANDATORY_ASSIGNMENTS_TICK_SECONDS"]))
+    seconds = int(
+        getattr(settings, "MANDATORY_ASSIGNMENTS_TICK_SECONDS", DEFAULTS["MANDATORY_ASSIGNMENTS_TICK_SECONDS"])
+    )
     # Our own entry follows the operator's interval (set again by production after its YAML); a tick not
     # started within most of one interval is dropped rather than run late beside the next one.
     schedule[BEAT_ENTRY] = {"task": TICK_TASK, "schedule": seconds, "options": {"expires": tick_expiry(seconds)}}
@@ -102,6 +113,27 @@ def register_shared_settings(settings):
     if ACE_POLICY_NAME not in policies:
         policies.append(ACE_POLICY_NAME)
     settings.ACE_ENABLED_POLICIES = policies
+
+    append_filter_step(settings, VERTICAL_BLOCK_RENDER_COMPLETED, COURSEWARE_BANNER_STEP)
+    append_filter_step(settings, INSTRUCTOR_DASHBOARD_TABS_REQUESTED, INSTRUCTOR_DASHBOARD_TAB_STEP)
+    append_filter_step(settings, INSTRUCTOR_DASHBOARD_RENDER_STARTED, INSTRUCTOR_DASHBOARD_SECTION_STEP)
+
+
+def append_filter_step(settings, filter_type, step):
+    """
+    Add ``step`` to the pipeline of ``filter_type`` in ``OPEN_EDX_FILTERS_CONFIG``, after the steps other
+    plugins configured (never replacing them). A new pipeline fails silently: a broken step must not
+    break the platform's page.
+    """
+    config = dict(getattr(settings, "OPEN_EDX_FILTERS_CONFIG", None) or {})
+    entry = dict(config.get(filter_type) or {})
+    entry.setdefault("fail_silently", True)
+    pipeline = list(entry.get("pipeline") or [])
+    if step not in pipeline:
+        pipeline.append(step)
+    entry["pipeline"] = pipeline
+    config[filter_type] = entry
+    settings.OPEN_EDX_FILTERS_CONFIG = config
 
 
 def plugin_settings(settings):

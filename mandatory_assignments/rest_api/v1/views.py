@@ -6,6 +6,9 @@ enforced for session and JWT-cookie requests; nothing is exempted), authenticate
 feature switch, and errors in the API's shape (``errors.exception_handler``).
 """
 
+from django.utils.translation import gettext as _
+from drf_spectacular.openapi import AutoSchema
+from drf_spectacular.utils import extend_schema
 from edx_rest_framework_extensions.auth.jwt.authentication import JwtAuthentication
 from edx_rest_framework_extensions.auth.session.authentication import SessionAuthenticationAllowInactiveUser
 from edx_rest_framework_extensions.permissions import NotJwtRestrictedApplication
@@ -13,9 +16,10 @@ from rest_framework.parsers import JSONParser
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
+from rest_framework.settings import api_settings
 from rest_framework.views import APIView
 
-from ... import preferences
+from ... import access, api, preferences, targets
 from . import errors, permissions
 from .serializers import PreferencesSerializer
 
@@ -29,9 +33,54 @@ class MandatoryAssignmentsAPIView(APIView):
     permission_classes = (permissions.FeatureEnabled, IsAuthenticated, NotJwtRestrictedApplication)
     parser_classes = (JSONParser,)
     renderer_classes = (JSONRenderer,)
+    # The plugin's own schema inspector: the LMS's DEFAULT_SCHEMA_CLASS is left alone (schema.py).
+    schema = AutoSchema()
 
     def get_exception_handler(self):
         return errors.exception_handler
+
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        for name in cls.http_method_names:
+            schema_class = getattr(cls.__dict__.get(name), "kwargs", {}).get("schema")
+            if schema_class is not None:
+                _base_on_plugin_schema(schema_class)
+
+
+def _base_on_plugin_schema(schema_class):
+    """
+    ``@extend_schema`` on a view method builds the operation's schema class on the project's
+    ``DEFAULT_SCHEMA_CLASS`` — the LMS's, which a plugin leaves alone — not on the view's own ``schema``.
+    Re-base it on drf-spectacular's ``AutoSchema``, the inspector the API's views carry, so that plain
+    ``@extend_schema`` works on them.
+    """
+    klass = schema_class
+    while klass is not None and not issubclass(klass, AutoSchema):
+        bases = klass.__bases__
+        if len(bases) == 1 and bases[0] is api_settings.DEFAULT_SCHEMA_CLASS:
+            klass.__bases__ = (AutoSchema,)
+            return
+        klass = bases[0] if len(bases) == 1 else None
+
+
+def managed_target(by, key, field="target"):
+    """
+    The :class:`~mandatory_assignments.data.Target` named by ``key`` when ``by`` may manage it. Unknown:
+    400 ``unknown_target``; not theirs: 403 ``not_allowed``; with company scoping, a course of another
+    company's orgs: 400 ``other_company`` (as ``api.assign`` refuses it).
+    """
+    target = targets.resolve(key)
+    if target is None:
+        raise api.AssignmentError(
+            "unknown_target", _("There is no course or learning path {key}.").format(key=key), field
+        )
+    if not api.can_manage(by, target.key):
+        raise api.AssignmentError(
+            "not_allowed", _("You may not assign or change assignments of {name}.").format(name=target.display_name)
+        )
+    if access.scoped() and not access.unrestricted(by) and not access.target_in_company(target, access.company_of(by)):
+        raise api.AssignmentError("other_company", _("This course belongs to another company."), field)
+    return target
 
 
 class MyPreferencesView(MandatoryAssignmentsAPIView):
@@ -44,9 +93,11 @@ class MyPreferencesView(MandatoryAssignmentsAPIView):
     preferences API.
     """
 
+    @extend_schema(responses=PreferencesSerializer)
     def get(self, request):
         return Response(self._preferences_of(request.user))
 
+    @extend_schema(request=PreferencesSerializer, responses=PreferencesSerializer)
     def put(self, request):
         serializer = PreferencesSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)

@@ -4,14 +4,22 @@ Course enrollments: who is enrolled in which course run, in which mode.
 ``enroll``/``unenroll`` run the platform's openedx-filters and send its openedx-events at the same moments
 as the LMS: ``COURSE_ENROLLMENT_CHANGED`` whenever the mode or activation changes, then
 ``COURSE_ENROLLMENT_CREATED`` on every ``enroll`` call, and ``COURSE_UNENROLLMENT_COMPLETED`` on deactivation.
+
+As in the LMS, ``enroll`` without a ``mode`` uses the course's default mode (audit, or honor where the course
+offers only honor) *also for someone already enrolled*: ``update_enrollment(is_active=True, mode=mode)``
+moves a verified or professional learner to that mode, with ``COURSE_ENROLLMENT_CHANGED``, the
+``ENROLLMENT_TRACK_UPDATED`` signal (on which the LMS regrades) and the ``edx.course.enrollment.mode_changed``
+tracking event.
 """
 
 import logging
 
 from django.contrib.auth import get_user_model
 from django.db import models
+from eventtracking import tracker
 from opaque_keys.edx.keys import CourseKey
 from openedx.core.djangoapps.content.course_overviews.models import CourseOverview
+from openedx.core.djangoapps.enrollments.api import _default_course_mode
 from openedx_events.learning.data import CourseData, CourseEnrollmentData, UserData, UserPersonalData
 from openedx_events.learning.signals import (
     COURSE_ENROLLMENT_CHANGED,
@@ -20,10 +28,27 @@ from openedx_events.learning.signals import (
 )
 from openedx_filters.learning.filters import CourseEnrollmentStarted, CourseUnenrollmentStarted
 
+from common.djangoapps.course_modes.models import CourseMode
+
+from ..signals import ENROLL_STATUS_CHANGE, ENROLLMENT_TRACK_UPDATED, UNENROLL_DONE
+
 log = logging.getLogger(__name__)
 User = get_user_model()
 
-DEFAULT_MODE_SLUG = "audit"
+DEFAULT_MODE_SLUG = CourseMode.DEFAULT_MODE_SLUG
+
+EVENT_NAME_ENROLLMENT_ACTIVATED = "edx.course.enrollment.activated"
+EVENT_NAME_ENROLLMENT_DEACTIVATED = "edx.course.enrollment.deactivated"
+EVENT_NAME_ENROLLMENT_MODE_CHANGED = "edx.course.enrollment.mode_changed"
+SCORE_RECALCULATION_DELAY_ON_ENROLLMENT_UPDATE = 30
+
+
+class EnrollStatusChange:
+    """The ``event`` values of ``ENROLL_STATUS_CHANGE``."""
+
+    enroll = "enroll"
+    unenroll = "unenroll"
+
 
 __all__ = [
     "AlreadyEnrolledError",
@@ -32,6 +57,7 @@ __all__ = [
     "CourseFullError",
     "EnrollmentClosedError",
     "EnrollmentNotAllowed",
+    "EnrollStatusChange",
     "NonExistentCourseError",
     "UnenrollmentNotAllowed",
 ]
@@ -74,7 +100,7 @@ class CourseEnrollmentManager(models.Manager):
         if not include_inactive:
             filters["courseenrollment__is_active"] = True
         if verified_only:
-            filters["courseenrollment__mode"] = "verified"
+            filters["courseenrollment__mode"] = CourseMode.VERIFIED
         return User.objects.filter(**filters)
 
 
@@ -156,8 +182,10 @@ class CourseEnrollment(models.Model):
         """
         Enroll ``user`` in the course (or re-activate the enrollment) and return the enrollment.
 
-        With ``check_access`` the course must exist and the user must not be enrolled yet (this reduced
-        LMS has no enrollment windows or course limits). Raises subclasses of ``CourseEnrollmentException``.
+        ``mode=None`` means the course's default mode (``_default_course_mode``) — for an existing
+        enrollment too, whose mode is then changed to it, as in the LMS. With ``check_access`` the course
+        must exist and the user must not be enrolled yet (this reduced LMS has no enrollment windows or
+        course limits). Raises subclasses of ``CourseEnrollmentException``.
         """
         try:
             user, course_key, mode = CourseEnrollmentStarted.run_filter(user=user, course_key=course_key, mode=mode)
@@ -165,7 +193,8 @@ class CourseEnrollment(models.Model):
             raise EnrollmentNotAllowed(str(exc)) from exc
 
         course_key = _as_course_key(course_key)
-        mode = mode or DEFAULT_MODE_SLUG
+        if mode is None:
+            mode = _default_course_mode(str(course_key))
         try:
             course = CourseOverview.get_from_id(course_key)
             course_data = CourseData(course_key=course.id, display_name=course.display_name or "")
@@ -174,11 +203,15 @@ class CourseEnrollment(models.Model):
             if check_access:
                 log.warning("User %s failed to enroll in non-existent course %s", user.id, course_key)
                 raise NonExistentCourseError  # noqa: B904 -- the platform raises it bare
-        if check_access and cls.is_enrolled(user, course_key):
-            raise AlreadyEnrolledError
+        if cls.is_enrolled(user, course_key):
+            # The LMS only logs this without check_access, and goes on to update the enrollment's mode.
+            log.warning("User %s attempted to enroll in %s, but they were already enrolled", user.id, course_key)
+            if check_access:
+                raise AlreadyEnrolledError
 
         enrollment = cls.get_or_create_enrollment(user, course_key)
         enrollment.update_enrollment(is_active=True, mode=mode, enterprise_uuid=enterprise_uuid)
+        enrollment.send_signal(EnrollStatusChange.enroll)
         COURSE_ENROLLMENT_CREATED.send_event(enrollment=enrollment._event_data(course_data))
         return enrollment
 
@@ -197,7 +230,13 @@ class CourseEnrollment(models.Model):
         record.update_enrollment(is_active=False, skip_refund=skip_refund)
 
     def update_enrollment(self, mode=None, is_active=None, skip_refund=False, enterprise_uuid=None):
-        """Change mode and/or activation; saves and sends the events only when something changed."""
+        """
+        Change mode and/or activation; saves and sends the events only when something changed.
+
+        Activation: ``edx.course.enrollment.activated`` (or ``deactivated``, ``UNENROLL_DONE``,
+        ``ENROLL_STATUS_CHANGE`` and ``COURSE_UNENROLLMENT_COMPLETED``); a mode change:
+        ``edx.course.enrollment.mode_changed`` and ``ENROLLMENT_TRACK_UPDATED`` (the LMS regrades on it).
+        """
         activation_changed = is_active is not None and self.is_active != is_active
         mode_changed = mode is not None and self.mode != mode
         if activation_changed:
@@ -213,8 +252,39 @@ class CourseEnrollment(models.Model):
             course_key=self.course_id, display_name=(overview.display_name or "") if overview else ""
         )
         COURSE_ENROLLMENT_CHANGED.send_event(enrollment=self._event_data(course_data))
-        if activation_changed and not self.is_active:
-            COURSE_UNENROLLMENT_COMPLETED.send_event(enrollment=self._event_data(course_data))
+        if activation_changed:
+            if self.is_active:
+                self.emit_event(EVENT_NAME_ENROLLMENT_ACTIVATED)
+            else:
+                UNENROLL_DONE.send(sender=None, course_enrollment=self, skip_refund=skip_refund)
+                self.emit_event(EVENT_NAME_ENROLLMENT_DEACTIVATED)
+                self.send_signal(EnrollStatusChange.unenroll)
+                COURSE_UNENROLLMENT_COMPLETED.send_event(enrollment=self._event_data(course_data))
+        if mode_changed:
+            self.emit_event(EVENT_NAME_ENROLLMENT_MODE_CHANGED)
+            ENROLLMENT_TRACK_UPDATED.send(
+                sender=None,
+                user=self.user,
+                course_key=self.course_id,
+                mode=self.mode,
+                countdown=SCORE_RECALCULATION_DELAY_ON_ENROLLMENT_UPDATE,
+            )
+
+    def send_signal(self, event, cost=None, currency=None):
+        """Announce an enrollment status change (``ENROLL_STATUS_CHANGE``)."""
+        ENROLL_STATUS_CHANGE.send(
+            sender=None,
+            event=event,
+            user=self.user,
+            mode=self.mode,
+            course_id=self.course_id,
+            cost=cost,
+            currency=currency,
+        )
+
+    def emit_event(self, event_name):
+        """The tracking event ``event_name`` (``user_id``, ``course_id``, ``mode``), as the LMS emits it."""
+        tracker.emit(event_name, {"user_id": self.user.id, "course_id": str(self.course_id), "mode": self.mode})
 
     def activate(self):
         self.update_enrollment(is_active=True)
