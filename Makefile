@@ -126,8 +126,9 @@ test-integration: requirements ## end-to-end tests (marker "integration") in tes
 	env -u CELERY_BROKER_URL DATABASE_URL=$(INTEGRATION_MYSQL_URL) \
 	    $(PY) -m pytest tests/integration -m integration $(PYTEST_ARGS)
 
-quality: requirements-quality ## ruff, PII annotations, the platform contract check
+quality: requirements-quality ## ruff, import contracts (layers, only compat imports the platform), PII annotations, the platform contract
 	$(VENV)/bin/ruff check mandatory_assignments tests sandbox tutor
+	$(VENV)/bin/lint-imports
 	$(VENV)/bin/code_annotations django_find_annotations --config_file .pii_annotations.yml \
 	    --app_name mandatory_assignments --lint --report --coverage
 	@# Reported, not enforced: the contract table does not know Celery's `.delay` on the platform's
@@ -150,7 +151,7 @@ benchmark: requirements mariadb ## benchmarks/: one tick with 10,000 due reminde
 
 # ---------------------------------------------------------------------------- demo
 
-demo: export DATABASE_URL := sqlite:///var/demo.sqlite3
+demo: export DATABASE_URL := sqlite:///$(CURDIR)/var/demo.sqlite3
 demo: export EMAIL_BACKEND := django.core.mail.backends.filebased.EmailBackend
 demo: export EMAIL_FILE_PATH := $(CURDIR)/var/emails
 demo: requirements ## the sandbox with demo data on http://127.0.0.1:8000 (emails land in var/emails)

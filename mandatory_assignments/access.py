@@ -1,7 +1,9 @@
 """
-Who may assign what to whom: staff permissions on targets and company (site) scoping.
+Who may do what: staff permissions on targets, and company (site) scoping.
 
-Every check fails closed: when the platform cannot answer, the answer is no.
+Every check fails closed: when the platform cannot answer, the answer is no. With
+``MANDATORY_ASSIGNMENTS_SCOPE = "site"`` a person belongs to the company (site) the platform recorded for
+them, or to the default site (``SITE_ID``) when none is recorded; only superusers reach every company.
 """
 
 from . import compat
@@ -12,22 +14,21 @@ def scoped():
     return setting("SCOPE") == "site"
 
 
+def is_active_user(user):
+    return user is not None and getattr(user, "is_authenticated", False) and user.is_active
+
+
 def can_manage_target(user, target):
     """Course staff (and global staff) for a course; global staff for a learning path."""
-    if user is None or not getattr(user, "is_authenticated", False) or not user.is_active:
+    if target is None or not is_active_user(user):
         return False
     if target.type == "course":
         return compat.has_course_staff_access(user, target.key)
     return compat.is_global_staff(user)
 
 
-def company_of(user):
-    """The company (site domain) the platform recorded for ``user``, or ``None``."""
-    return compat.get_signup_sites([user.id]).get(user.id)
-
-
-def companies_of(user_ids):
-    return compat.get_signup_sites(user_ids)
+def is_global_staff(user):
+    return is_active_user(user) and compat.is_global_staff(user)
 
 
 def unrestricted(staff):
@@ -35,8 +36,17 @@ def unrestricted(staff):
     return bool(staff is not None and staff.is_superuser)
 
 
-def same_company(staff_company, person_company):
-    return staff_company == person_company
+def company_of(user):
+    """The company (site domain) of ``user``: the recorded one, else the default site's."""
+    return companies_of([user.id])[user.id]
+
+
+def companies_of(user_ids):
+    """``{user_id: domain}`` for every id given, the default site's domain where none is recorded."""
+    user_ids = list(user_ids)
+    recorded = compat.get_signup_sites(user_ids)
+    default = compat.default_site_domain()
+    return {user_id: recorded.get(user_id) or default for user_id in user_ids}
 
 
 def target_in_company(target, staff_company):
@@ -47,11 +57,11 @@ def target_in_company(target, staff_company):
     return not orgs or target.org in orgs
 
 
-def visible_user_ids_filter(staff):
-    """``None`` when ``staff`` may see everyone, else the set of user ids of their company."""
+def people_filter(staff, field="pk"):
+    """
+    ``None`` when ``staff`` may see everyone, else a ``Q`` (on the user id named by ``field``) that keeps
+    the people of their company — a subquery, never a list of ids.
+    """
     if not scoped() or unrestricted(staff):
         return None
-    company = company_of(staff)
-    if company is None:
-        return set()
-    return compat.users_of_site(company)
+    return compat.site_member_filter(company_of(staff), default_domain=compat.default_site_domain(), field=field)

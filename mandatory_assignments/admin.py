@@ -23,6 +23,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from . import api, rules
+from .email_templates import PLACEHOLDERS, sanitize_html, template_errors
 from .models import (
     Assignment,
     AuditEntry,
@@ -147,7 +148,12 @@ class AssignmentAdmin(ReadOnlyModelAdmin):
         url = reverse("admin:mandatory_assignments_auditentry_changelist")
         return format_html('<a href="{}?assignment_id={}">{}</a>', url, obj.pk, _("Who did what, and when"))
 
-    @admin.action(description=_("Withdraw the selected assignments (emails the people)"), permissions=["view"])
+    def has_withdraw_permission(self, request):
+        """Withdrawing changes data: it needs the change permission, not only "view"."""
+        opts = self.opts
+        return request.user.has_perm(f"{opts.app_label}.change_{opts.model_name}")
+
+    @admin.action(description=_("Withdraw the selected assignments (emails the people)"), permissions=["withdraw"])
     def withdraw_selected(self, request, queryset):
         withdrawn, refused = 0, []
         for assignment in queryset.select_related("user"):
@@ -267,15 +273,11 @@ class EmailTemplateForm(forms.ModelForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        from .email_templates import PLACEHOLDERS  # pylint: disable=import-outside-toplevel
-
         names = ", ".join(f"{{{{ {name} }}}}" for name in sorted(PLACEHOLDERS))
         for field_name in ("subject", "body_text", "body_html"):
             self.fields[field_name].help_text = _("Placeholders: %(names)s") % {"names": names}
 
     def _checked(self, field_name):
-        from .email_templates import template_errors  # pylint: disable=import-outside-toplevel
-
         value = self.cleaned_data.get(field_name, "")
         errors = template_errors(value)
         if errors:
@@ -289,7 +291,8 @@ class EmailTemplateForm(forms.ModelForm):
         return self._checked("body_text")
 
     def clean_body_html(self):
-        return self._checked("body_html")
+        # Stored sanitised: staff write the markup, but an email must carry no script or tracking trick.
+        return sanitize_html(self._checked("body_html"))
 
 
 @admin.register(EmailTemplate)

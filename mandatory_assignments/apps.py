@@ -8,6 +8,7 @@ from edx_django_utils.plugins.constants import PluginSettings, PluginSignals, Pl
 
 LMS = "lms.djangoapp"
 PREFERENCE_MODEL = "openedx.core.djangoapps.user_api.models.UserPreference"
+PROFILE_MODEL = "common.djangoapps.student.models.UserProfile"
 
 # Platform signals are named by string path, so that nothing of the platform is imported when the
 # app loads; the plugin framework connects them once the LMS is ready.
@@ -68,6 +69,7 @@ class MandatoryAssignmentsConfig(AppConfig):
                         "on_block_completion_saved",
                         sender_path="completion.models.BlockCompletion",
                     ),
+                    _receiver("django.db.models.signals.post_save", "on_profile_saved", sender_path=PROFILE_MODEL),
                     *(
                         _receiver(signal, "on_time_zone_preference_changed", sender_path=PREFERENCE_MODEL)
                         for signal in ("django.db.models.signals.post_save", "django.db.models.signals.post_delete")
@@ -76,3 +78,7 @@ class MandatoryAssignmentsConfig(AppConfig):
             }
         },
     }
+
+    def ready(self):
+        # Register the Celery tasks (the domain queues them by name) and the system checks.
+        from . import checks, tasks  # noqa: F401  pylint: disable=import-outside-toplevel,unused-import

@@ -6,6 +6,7 @@ pure modules test) without the platform, and so that every platform name the plu
 listed here, in one place, to check against the platform's source.
 """
 
+import contextlib
 import logging
 
 from django.db import transaction
@@ -74,12 +75,18 @@ def get_course_overview(course_key):
 # Grades -------------------------------------------------------------------------------------------
 
 
-def read_course_grade(user, course_key):
-    """``(passed, percent)`` of the stored grade; the platform reads a missing grade as zero."""
-    from lms.djangoapps.grades.api import CourseGradeFactory
+def passing_user_ids(user_ids, course_key):
+    """
+    The ids among ``user_ids`` whose stored course grade passes, in one query. The platform reads a
+    persisted grade as passing when it has a letter grade (``CourseGradeFactory``'s read of
+    ``PersistentCourseGrade``); it never computes one here.
+    """
+    from lms.djangoapps.grades.models import PersistentCourseGrade
 
-    grade = CourseGradeFactory().read(user, course_key=course_key)
-    return bool(grade.passed), float(grade.percent or 0)
+    rows = PersistentCourseGrade.objects.filter(course_id=course_key, user_id__in=list(user_ids)).exclude(
+        letter_grade=""
+    )
+    return set(rows.values_list("user_id", flat=True))
 
 
 # Users, profiles and preferences ------------------------------------------------------------------
@@ -143,13 +150,29 @@ def get_signup_sites(user_ids):
     return sites
 
 
-def users_of_site(domain):
-    """The ids of the users recorded for the site ``domain``."""
-    from common.djangoapps.student.models import UserAttribute, UserSignupSource
+def default_site_domain():
+    """The domain of the default site (``SITE_ID``): people with no recorded site belong to it."""
+    from django.contrib.sites.models import Site
 
-    ids = set(UserSignupSource.objects.filter(site=domain).values_list("user_id", flat=True))
-    ids.update(UserAttribute.objects.filter(name="created_on_site", value=domain).values_list("user_id", flat=True))
-    return ids
+    return Site.objects.get_current().domain
+
+
+def site_member_filter(domain, *, default_domain, field="pk"):
+    """
+    A ``Q`` on users (``field`` names the user id, e.g. ``"user_id"``) that keeps the people of the site
+    ``domain``, as subqueries (nothing is loaded). The platform records ``created_on_site`` only for sites
+    other than the default one: on the default site, everyone recorded for no other site belongs.
+    """
+    from common.djangoapps.student.models import UserAttribute, UserSignupSource
+    from django.db.models import Q
+
+    sources = UserSignupSource.objects.values("user_id")
+    attributes = UserAttribute.objects.filter(name="created_on_site").values("user_id")
+    if domain == default_domain:
+        return ~Q(**{f"{field}__in": sources.exclude(site=domain)}) & ~Q(
+            **{f"{field}__in": attributes.exclude(value=domain)}
+        )
+    return Q(**{f"{field}__in": sources.filter(site=domain)}) | Q(**{f"{field}__in": attributes.filter(value=domain)})
 
 
 def get_site_course_orgs(domain):
@@ -224,6 +247,29 @@ def get_team_member_ids(course_key, team_id):
     )
 
 
+def cohort_sizes(course_key, members=None):
+    """
+    ``[(id, name, size)]`` of the course's cohorts in one query; ``members`` (a ``Q`` on ``users``) limits
+    whom the size counts.
+    """
+    from django.db.models import Count
+    from openedx.core.djangoapps.course_groups.models import CourseUserGroup
+
+    rows = CourseUserGroup.objects.filter(course_id=course_key, group_type=CourseUserGroup.COHORT)
+    rows = rows.annotate(size=Count("users", filter=members, distinct=True)).order_by("name")
+    return list(rows.values_list("id", "name", "size"))
+
+
+def team_sizes(course_key, members=None):
+    """``[(team_id, name, size)]`` of the course's teams in one query (``members``: a ``Q`` on ``users``)."""
+    from django.db.models import Count
+    from lms.djangoapps.teams.models import CourseTeam
+
+    rows = CourseTeam.objects.filter(course_id=course_key)
+    rows = rows.annotate(size=Count("users", filter=members, distinct=True)).order_by("name")
+    return list(rows.values_list("team_id", "name", "size"))
+
+
 # Messaging and background work --------------------------------------------------------------------
 
 
@@ -245,6 +291,26 @@ def emulate_http_request(site=None, user=None):
     from openedx.core.lib.celery.task_utils import emulate_http_request as platform_emulate
 
     return platform_emulate(site=site, user=user)
+
+
+@contextlib.contextmanager
+def outside_request():
+    """
+    Run the block as if no web request were current. The platform's ``emulate_http_request`` reuses the
+    current request and sets its user to the email's recipient (then clears it): emails sent from inside
+    a request (Celery eager, a direct call) would leave that request acting as the learner.
+    """
+    import crum
+
+    request = crum.get_current_request()
+    request_user = getattr(request, "user", None)
+    crum.set_current_request(None)
+    try:
+        yield
+    finally:
+        crum.set_current_request(request)
+        if request is not None and request_user is not None:
+            request.user = request_user
 
 
 def get_site_by_domain(domain):

@@ -23,3 +23,6 @@ class BulkResult:
     created: list = field(default_factory=list)  # Assignment
     skipped: list = field(default_factory=list)  # (user, reason)
     failed: list = field(default_factory=list)  # (user or the value given, message)
+
+
+UNCHANGED = object()  # ``update``'s default: leave this field as it is

@@ -17,8 +17,10 @@ import uuid
 
 from django.db.models import F, Q
 from django.utils import timezone
+from edx_ace import ace, policy
+from edx_ace.channel import ChannelType
 
-from . import compat
+from . import compat, messages
 from .conf import setting
 from .models import Delivery
 
@@ -91,7 +93,7 @@ def _take(delivery_ids, worker, now):
     ).update(worker_token=worker, lease_until=now + lease(), attempts=F("attempts") + 1)
     return list(
         Delivery.objects.filter(pk__in=list(delivery_ids), state=Delivery.PENDING, worker_token=worker)
-        .select_related("assignment", "assignment__user", "assignment__assigned_by", "recipient")
+        .select_related("assignment", "assignment__user", "assignment__assigned_by", "user", "recipient")
         .order_by("id")
     )
 
@@ -115,20 +117,30 @@ def skip(delivery_id, reason):
     )
 
 
-def send(delivery_ids):
-    """
-    Send these deliveries. Returns ``(sent, skipped, failed_ids)``; raises :class:`TransientSendError`
-    after trying all of them when some failed for a reason that may pass.
-    """
-    from . import messages  # pylint: disable=import-outside-toplevel
+SWITCHED_OFF = "mandatory assignments are switched off (MANDATORY_ASSIGNMENTS_ENABLED)"
 
+
+def send(delivery_ids, as_of=None):
+    """
+    Send these deliveries, as of ``as_of`` (default: now; the tick passes its own moment, so that a tick
+    run "as of" a moment decides as of it). Returns ``(sent, skipped, failed_ids)``; raises
+    :class:`TransientSendError` after trying all of them when some failed for a reason that may pass.
+
+    Emails are built and handed over outside any web request: the platform's ``emulate_http_request``
+    would otherwise turn the current request's user into the recipient.
+    """
     worker = str(uuid.uuid4())
     sent = skipped = 0
     failed, countdowns = [], []
     rows = _take(delivery_ids, worker, timezone.now())
-    with messages.prefetched(rows):
+    if rows and not setting("ENABLED"):
         for row in rows:
-            outcome = _send_one(row)
+            skip(row.pk, SWITCHED_OFF)
+        return 0, len(rows), []
+    as_of = as_of or timezone.now()
+    with compat.outside_request(), messages.prefetched(rows):
+        for row in rows:
+            outcome = _send_one(row, as_of)
             if outcome == Delivery.SENT:
                 sent += 1
             elif outcome == Delivery.SKIPPED:
@@ -141,19 +153,15 @@ def send(delivery_ids):
     return sent, skipped, failed
 
 
-def _send_one(row):
+def _send_one(row, as_of):
     """Send one taken delivery; returns SENT, SKIPPED or None (failed for now)."""
-    from edx_ace import ace  # pylint: disable=import-outside-toplevel
-
-    from . import messages  # pylint: disable=import-outside-toplevel
-
     delivery_id = row.pk
-    reason = messages.reason_not_to_send(row)
+    reason = messages.reason_not_to_send(row, as_of)
     if reason:
         skip(delivery_id, reason)
         return Delivery.SKIPPED
-    site = messages.site_for(row.assignment.user)
-    message = messages.compose_for_delivery(row, site=site)
+    site = messages.site_for(row.user)
+    message = messages.compose_for_delivery(row, site=site, as_of=as_of)
     Delivery.objects.filter(pk=delivery_id).update(message_uuid=str(message.uuid), email=row.recipient.email)
     try:
         with compat.emulate_http_request(site=site, user=row.recipient):
@@ -173,9 +181,6 @@ def _send_one(row):
 
 def _blocked_by_policy(message):
     """Whether edx-ace's policies deny the email channel (asked only when a message was not sent)."""
-    from edx_ace import policy  # pylint: disable=import-outside-toplevel
-    from edx_ace.channel import ChannelType  # pylint: disable=import-outside-toplevel
-
     return ChannelType.EMAIL not in policy.channels_for(message)
 
 

@@ -9,6 +9,7 @@ never given to Django's (or any other) template engine, so they cannot load tags
 
 import re
 
+import nh3
 from django.utils.html import escape
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -114,10 +115,18 @@ def render_html_from_text(text, values):
     return _html_value(render(text, values, html=False))
 
 
+def sanitize_html(html):
+    """
+    Staff-written email HTML without scripts, event handlers, styles that load things, or unknown tags:
+    nh3's safe defaults (links keep ``rel="noopener noreferrer"``). Placeholders are plain text and stay.
+    """
+    return nh3.clean(html or "") if (html or "").strip() else ""
+
+
 def render_template(template, values):
     """``{"subject", "text", "html"}`` of a custom :class:`~mandatory_assignments.models.EmailTemplate`."""
     if (template.body_html or "").strip():
-        html = render(template.body_html, values, html=True)
+        html = render(sanitize_html(template.body_html), values, html=True)
     else:
         html = render_html_from_text(template.body_text, values)
     return {

@@ -16,18 +16,17 @@ import contextvars
 import datetime
 import json
 import logging
-import smtplib
 from dataclasses import dataclass, field
 
 from django.conf import settings
-from django.contrib.auth import get_user_model
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from . import compat, due_dates, email_templates, rules, targets
-from .models import Assignment, Delivery, EmailTemplate, Reminder
+from .models import EmailTemplate, Reminder
+from .zones import time_zones_of, user_time_zone
 
 log = logging.getLogger(__name__)
 
@@ -102,7 +101,15 @@ class Facts:
     repeat_weeks: int | None = None
 
 
-def _facts_of_assignment(assignment, reminder_days=0, due_date=None):
+def _facts_of_assignment(assignment, reminder_days=0, due_date=None, as_of=None):
+    status = assignment.status
+    if as_of is not None:
+        status = rules.compute_status(
+            completed_at=assignment.completed_at,
+            progressed_at=assignment.progressed_at,
+            deadline=assignment.deadline,
+            now=as_of,
+        )
     return Facts(
         user=assignment.user,
         assigned_by=assignment.assigned_by,
@@ -111,7 +118,7 @@ def _facts_of_assignment(assignment, reminder_days=0, due_date=None):
         due_date=due_date or assignment.due_date,
         note=assignment.note,
         cycle=assignment.cycle,
-        status=assignment.status,
+        status=status,
         reminder_days=reminder_days,
         assignment_id=assignment.pk,
         repeat_weeks=assignment.repeat_weeks,
@@ -121,8 +128,39 @@ def _facts_of_assignment(assignment, reminder_days=0, due_date=None):
 # Deciding ----------------------------------------------------------------------------------------
 
 
-def reason_not_to_send(delivery_row):
-    """Why this delivery must not be sent now (a short English reason for the records), or ``None``."""
+def facts_of_delivery(delivery_row, as_of=None):
+    """
+    What the email of this delivery names, with the status as of ``as_of`` (default: now). Notices
+    (assigned, withdrawn) carry their own copy of the assignment's data: they go out even when the
+    assignment is gone by then.
+    """
+    assignment = delivery_row.assignment
+    if assignment is not None and delivery_row.message not in (ASSIGNED, WITHDRAWN):
+        return _facts_of_assignment(assignment, delivery_row.reminder_days, delivery_row.due_date, as_of)
+    if delivery_row.message == WITHDRAWN:
+        status = WITHDRAWN
+    else:
+        status = assignment.status if assignment is not None else rules.ASSIGNED
+    return Facts(
+        user=delivery_row.user,
+        assigned_by=assignment.assigned_by if assignment is not None else None,
+        target_key=delivery_row.target_key,
+        target_type=delivery_row.target_type or "course",
+        due_date=delivery_row.due_date,
+        note=delivery_row.note,
+        cycle=delivery_row.cycle,
+        status=status,
+        reminder_days=delivery_row.reminder_days,
+        assignment_id=delivery_row.assignment_id,
+        repeat_weeks=assignment.repeat_weeks if assignment is not None else None,
+    )
+
+
+def reason_not_to_send(delivery_row, as_of=None):
+    """
+    Why this delivery must not be sent now, as of ``as_of`` (default: now) — a short English reason for
+    the records — or ``None``.
+    """
     recipient = delivery_row.recipient
     if recipient is None:
         return "the recipient no longer exists"
@@ -130,38 +168,22 @@ def reason_not_to_send(delivery_row):
         return "the recipient's account is not active"
     if not recipient.email:
         return "the recipient has no email address"
+    if delivery_row.user is None:
+        return "the person no longer exists"
     if delivery_row.message not in REMINDER_MESSAGES:
         return None
     assignment = delivery_row.assignment
+    if assignment is None:
+        return "the assignment was withdrawn"
     if assignment.completed_at is not None:
         return "the assignment is completed"
     if assignment.cycle != delivery_row.cycle:
         return "the assignment is in another cycle now"
     if assignment.due_date != delivery_row.due_date:
         return "the due date was changed"
-    if delivery_row.message == OVERDUE and timezone.now() < assignment.deadline:
+    if delivery_row.message == OVERDUE and (as_of or timezone.now()) < assignment.deadline:
         return "not overdue"
     return None
-
-
-def notice_deliveries(message, assignment_ids):
-    """Unsaved deliveries of the ``assigned`` or ``new_cycle`` notice: one per assignment, to the person."""
-    if message not in NOTICE_MESSAGES:
-        raise ValueError(f"{message!r} is not a notice")
-    assignments = Assignment.objects.filter(pk__in=list(assignment_ids)).select_related("user")
-    return [
-        Delivery(
-            assignment=assignment,
-            message=message,
-            cycle=assignment.cycle,
-            reminder_days=0,
-            recipient_kind="student",
-            recipient=assignment.user,
-            due_date=assignment.due_date,
-            state=Delivery.PENDING,
-        )
-        for assignment in assignments
-    ]
 
 
 # Composing ----------------------------------------------------------------------------------------
@@ -199,11 +221,10 @@ def prefetched(delivery_rows):
 
 
 def _prefetch(rows):
-    from . import api  # pylint: disable=import-outside-toplevel  (api imports this module's callers)
-
-    rows = [row for row in rows if row.assignment_id is not None]
-    learners = {row.assignment.user_id for row in rows}
-    people = learners | {row.recipient_id for row in rows} | {row.assignment.assigned_by_id for row in rows}
+    rows = [row for row in rows if row.user_id is not None]
+    learners = {row.user_id for row in rows}
+    people = learners | {row.recipient_id for row in rows}
+    people |= {row.assignment.assigned_by_id for row in rows if row.assignment_id is not None}
     people.discard(None)
     domains = compat.get_signup_sites(learners)
     site_of_domain = {domain: compat.get_site_by_domain(domain) for domain in {*domains.values(), None}}
@@ -213,9 +234,9 @@ def _prefetch(rows):
         assignments={row.assignment_id for row in rows},
         sites={user_id: site_of_domain[domains.get(user_id)] for user_id in learners},
         languages=compat.get_preference_for_users(people, LANGUAGE_PREFERENCE),
-        time_zones=api.time_zones_of(list(learners)),
+        time_zones=time_zones_of(list(learners)),
         names=compat.get_profile_names(people),
-        target_names={key: _resolve_target_name(key) for key in {row.assignment.target_key for row in rows}},
+        target_names={key: _resolve_target_name(key) for key in {row.target_key for row in rows}},
         templates={
             (assignment_id, days, recipient): name
             for assignment_id, days, recipient, name in Reminder.objects.filter(
@@ -262,9 +283,7 @@ def language_of(user):
 def _time_zone_of(user):
     if found := _prefetched_for([user.id], "learners"):
         return found.time_zones[user.id]
-    from . import api  # pylint: disable=import-outside-toplevel
-
-    return api.user_time_zone(user)
+    return user_time_zone(user)
 
 
 def _display_names(users):
@@ -487,14 +506,13 @@ def compose(name, facts, recipient, recipient_kind, site, template=None):
     )
 
 
-def compose_for_delivery(delivery_row, site=None):
+def compose_for_delivery(delivery_row, site=None, as_of=None):
     """
     The message of a claimed delivery row (``assignment``, its people and ``recipient`` loaded), for
-    ``site`` (default: the site of the person's company).
+    ``site`` (default: the site of the person's company), its status told as of ``as_of`` (default: now).
     """
-    assignment = delivery_row.assignment
-    facts = _facts_of_assignment(assignment, delivery_row.reminder_days, delivery_row.due_date)
-    site = site or site_for(assignment.user)
+    facts = facts_of_delivery(delivery_row, as_of)
+    site = site or site_for(facts.user)
     # BaseMessageType reads the site's from-address when it is created: create it inside the site.
     with compat.emulate_http_request(site=site, user=delivery_row.recipient):
         return compose(
@@ -505,57 +523,3 @@ def compose_for_delivery(delivery_row, site=None):
             site,
             template=_custom_template(delivery_row),
         )
-
-
-# Sending the withdrawn notice ------------------------------------------------------------------------
-
-
-def _facts_of_notice(notice, user):
-    return Facts(
-        user=user,
-        assigned_by=None,
-        target_key=notice["target_key"],
-        target_type=notice.get("target_type") or "course",
-        due_date=datetime.date.fromisoformat(notice["due_date"]),
-        note=notice.get("note") or "",
-        cycle=notice.get("cycle") or 1,
-        status=WITHDRAWN,
-    )
-
-
-def send_withdrawn(notice):
-    """
-    Send the ``withdrawn`` email described by ``notice`` (``notifications.withdrawn_notice``).
-
-    Raises ``OSError`` or ``smtplib.SMTPException`` when the email could not be handed over, so that
-    the task retries: edx-ace swallows SMTP errors, so its success signal is what counts.
-    """
-    from edx_ace import ace, policy  # pylint: disable=import-outside-toplevel
-    from edx_ace.channel import ChannelType  # pylint: disable=import-outside-toplevel
-    from edx_ace.signals import ACE_MESSAGE_SENT  # pylint: disable=import-outside-toplevel
-
-    user = get_user_model().objects.filter(pk=notice.get("user_id")).first()
-    if user is None or not user.is_active or not user.email:
-        log.info("Withdrawn notice of assignment %s not sent: no active recipient", notice.get("assignment_id"))
-        return False
-    site = site_for(user)
-    with compat.emulate_http_request(site=site, user=user):
-        message = compose(WITHDRAWN, _facts_of_notice(notice, user), user, "student", site)
-        if ChannelType.EMAIL not in policy.channels_for(message):
-            log.info("Withdrawn notice of assignment %s blocked by an ACE policy", notice.get("assignment_id"))
-            return False
-        confirmed = []
-
-        def on_sent(sender, message=None, **kwargs):  # pylint: disable=unused-argument
-            if isinstance(message, dict) and message.get("uuid") == str(outgoing.uuid):
-                confirmed.append(True)
-
-        outgoing = message
-        ACE_MESSAGE_SENT.connect(on_sent, weak=False)
-        try:
-            ace.send(message)
-        finally:
-            ACE_MESSAGE_SENT.disconnect(on_sent)
-    if not confirmed:
-        raise smtplib.SMTPException(f"edx-ace did not confirm the withdrawn notice {message.uuid}")
-    return True

@@ -71,6 +71,7 @@ class Assignment(models.Model):
         indexes = [
             models.Index(fields=["target_key", "deadline"], name="ma_target_deadline"),
             models.Index(fields=["deadline"], name="ma_deadline"),
+            models.Index(fields=["recorded_status", "deadline"], name="ma_status_deadline"),
         ]
         ordering = ["due_date", "id"]
 
@@ -124,8 +125,12 @@ class Delivery(models.Model):
     """
     One email of an assignment to one recipient: claimed before it is sent, so it is sent once.
 
-    .. pii: ``email`` is the address the email went to.
-    .. pii_types: email_address
+    The row keeps the person and the target (and, for the assigned and withdrawn notices, the note) so
+    that what was sent stays in the records after the assignment is withdrawn, and so that a notice goes
+    out even when the assignment is gone by then.
+
+    .. pii: ``email`` is the address the email went to; ``note`` is the staff's free text of a notice.
+    .. pii_types: email_address, other
     .. pii_retirement: local_api
     """
 
@@ -134,7 +139,13 @@ class Delivery(models.Model):
     SKIPPED = "skipped"
     STATES = [(PENDING, _("Pending")), (SENT, _("Sent")), (SKIPPED, _("Skipped"))]
 
-    assignment = models.ForeignKey(Assignment, on_delete=models.CASCADE, related_name="deliveries")
+    assignment = models.ForeignKey(
+        Assignment, null=True, blank=True, on_delete=models.SET_NULL, related_name="deliveries"
+    )
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    target_key = models.CharField(max_length=255, blank=True, default="")
+    target_type = models.CharField(max_length=16, choices=TargetType.choices, blank=True, default="")
+    note = models.TextField(blank=True, default="")
     message = models.CharField(max_length=32)
     cycle = models.PositiveIntegerField()
     # 0 for messages that are not reminders; reminder_days is then meaningless.
@@ -196,10 +207,11 @@ class CompletedCycle(models.Model):
 
 class CourseEvidence(models.Model):
     """
-    What the platform told us about one person in one course: when they passed (NULL: not passing).
+    What the platform told us about one person in one course: when they first passed (NULL: not
+    passing now) and when the latest passing event was received.
 
-    A regrade of an existing pass keeps ``passed_at``, so a pass from before a new cycle never counts
-    as the new cycle's completion.
+    A later cycle completes only on a pass received after its start (``received_at``): the platform keeps
+    the grade's ``passed_timestamp`` at the first pass, so that does not date new evidence.
 
     .. no_pii:
     """
@@ -207,6 +219,7 @@ class CourseEvidence(models.Model):
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
     course_key = models.CharField(max_length=255)
     passed_at = models.DateTimeField(null=True, blank=True)
+    received_at = models.DateTimeField(null=True, blank=True)
     evidence = models.CharField(max_length=64, blank=True, default="")
     modified = models.DateTimeField(auto_now=True)
 
@@ -257,6 +270,23 @@ class AuditEntry(models.Model):
 
     def __str__(self):
         return f"{self.action} assignment {self.assignment_id}"
+
+
+class DepartmentMembership(models.Model):
+    """
+    A person's department, copied from the extended-profile field ``MANDATORY_ASSIGNMENTS_DEPARTMENT_FIELD``
+    (``UserProfile.meta``) whenever the profile is saved, so that departments are found by an index rather
+    than by reading every profile.
+
+    .. no_pii:
+    """
+
+    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    name = models.CharField(max_length=255, db_index=True)
+    modified = models.DateTimeField(auto_now=True)
+
+    def __str__(self):
+        return f"user {self.user_id} in {self.name}"
 
 
 class ManagerRelation(models.Model):

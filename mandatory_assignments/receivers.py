@@ -86,6 +86,13 @@ def on_ace_message_sent(sender, message=None, **kwargs):  # pylint: disable=unus
     api.record_message_sent(message)
 
 
+def on_profile_saved(sender, instance=None, **kwargs):  # pylint: disable=unused-argument
+    """A profile was saved: the person's department (extended-profile field) may have changed."""
+    if instance is None or not instance.user_id:
+        return
+    api.refresh_department(instance.user_id, instance.meta)
+
+
 def on_time_zone_preference_changed(sender, instance=None, **kwargs):  # pylint: disable=unused-argument
     """The person's time zone preference was saved or deleted: deadlines and reminder moments follow it."""
     if instance is None or instance.key != "time_zone":

@@ -7,21 +7,33 @@ Claimed deliveries are sent by Celery tasks over chunks of ids after the claim h
 import logging
 from collections import defaultdict
 
-from django.db import transaction
+from django.db import connection, transaction
+from django.utils import timezone
 from opaque_keys.edx.keys import CourseKey
 
-from . import api, compat, delivery, notifications, rules, targets
+from . import compat, delivery, notifications, outbox, rules, targets
+from .audit import audit_entry
 from .conf import setting
+from .enrollment import enroll
+from .errors import AssignmentError
+from .managers import get_managers
 from .models import Assignment, AuditEntry, Delivery, Reminder
+from .zones import user_time_zone
 
 log = logging.getLogger(__name__)
 
 REMINDER_BATCH = 2000
+OVERDUE_BATCH = 1000
+SEND_TASK = "mandatory_assignments.tasks.send_deliveries"
 SUPERSEDED = "superseded by a later reminder that was due at the same time"
 
 
-def run(now):
-    """One tick at ``now``; returns counts of what it did."""
+def run_scheduler(now=None):
+    """
+    One tick at ``now`` (default: the current moment): start due cycles, mark assignments overdue, claim
+    and send due reminders, retry deliveries whose lease ran out. Returns counts of what it did.
+    """
+    now = now or timezone.now()
     counts = {
         "cycles_started": 0,
         "marked_overdue": 0,
@@ -39,23 +51,21 @@ def run(now):
     counts["reminders_skipped"] = skipped
     retried = delivery.expired_claims(now)
     counts["deliveries_retried"] = len(retried)
-    counts["send_tasks"] = dispatch(claimed + retried)
+    counts["send_tasks"] = dispatch(claimed + retried, now)
     log.info("mandatory_assignments tick at %s: %s", now.isoformat(), counts)
     return counts
 
 
-def dispatch(delivery_ids):
+def dispatch(delivery_ids, now):
     """
-    Hand the claimed deliveries to Celery in chunks. The claims are committed by now (each batch is its
-    own transaction); should a caller run the tick inside a transaction of its own, a worker that cannot
-    see a row yet simply skips it and the lease brings it back to a later tick.
+    Hand the claimed deliveries to Celery in chunks, to be decided as of ``now``. The claims are committed
+    by now (each batch is its own transaction); should a caller run the tick inside a transaction of its
+    own, a worker that cannot see a row yet simply skips it and the lease brings it back to a later tick.
     """
-    from . import tasks  # pylint: disable=import-outside-toplevel
-
     size = setting("SEND_CHUNK_SIZE")
     chunks = [delivery_ids[start : start + size] for start in range(0, len(delivery_ids), size)]
     for chunk in chunks:
-        tasks.send_deliveries.delay(chunk)
+        outbox.run_later(SEND_TASK, chunk, now.isoformat())
     return len(chunks)
 
 
@@ -64,12 +74,7 @@ def dispatch(delivery_ids):
 
 def start_due_cycles(now):
     due = list(Assignment.objects.filter(next_cycle_at__lte=now).values_list("pk", flat=True))
-    started = []
-    for assignment_id in due:
-        if start_cycle(assignment_id, now):
-            started.append(assignment_id)
-    notifications.new_cycle(started)
-    return len(started)
+    return sum(1 for assignment_id in due if start_cycle(assignment_id, now))
 
 
 def start_cycle(assignment_id, now):
@@ -83,7 +88,7 @@ def start_cycle(assignment_id, now):
         )
         if assignment is None:
             return False
-        tz = api.user_time_zone(assignment.user)
+        tz = user_time_zone(assignment.user)
         previous = {"cycle": assignment.cycle, "due_date": assignment.due_date.isoformat()}
         assignment.cycle += 1
         assignment.due_date = assignment.next_due_date
@@ -96,8 +101,8 @@ def start_cycle(assignment_id, now):
         assignment.next_cycle_at = None
         assignment.recorded_status = rules.ASSIGNED
         assignment.save()
-        api.reschedule_reminders(assignment, tz, now)
-        api.audit_entry(
+        _schedule_cycle_reminders(assignment, tz, now)
+        audit_entry(
             assignment,
             AuditEntry.CYCLE_STARTED,
             changes={"previous": previous, "cycle": assignment.cycle, "due_date": assignment.due_date.isoformat()},
@@ -106,18 +111,32 @@ def start_cycle(assignment_id, now):
         if target is not None:
             try:
                 with transaction.atomic():
-                    api.enroll_for_cycle(assignment.user, target)
-            except api.AssignmentError as exc:
+                    enroll(assignment.user, target)
+            except AssignmentError as exc:
                 log.warning("Re-enrollment for assignment %s failed: %s", assignment.pk, exc.message)
             _request_resets(assignment, target)
+        notifications.new_cycle([assignment.pk])
     return True
+
+
+def _schedule_cycle_reminders(assignment, tz, now):
+    """
+    The reminders of a new cycle. A cycle started late (the tick was down) still sends what fell due
+    since the cycle's start — the claim that follows in this tick keeps only the latest of them.
+    """
+    for row in assignment.reminder_rows.all():
+        moment = rules.reminder_moment(assignment.due_date, row.days, tz)
+        fire_at = moment if moment > now or moment >= assignment.cycle_started_at else None
+        if fire_at != row.fire_at:
+            row.fire_at = fire_at
+            row.save(update_fields=["fire_at"])
 
 
 def _request_resets(assignment, target):
     reset_by = assignment.assigned_by or assignment.user
     for course_key in target.course_keys:
         queued, reason = compat.request_course_reset(assignment.user, CourseKey.from_string(course_key), reset_by)
-        api.audit_entry(
+        audit_entry(
             assignment,
             AuditEntry.CYCLE_STARTED,
             changes={"course_reset": course_key, "queued": queued, "reason": reason},
@@ -129,30 +148,40 @@ def _request_resets(assignment, target):
 
 def mark_overdue(now):
     """
-    Record the overdue status (with an audit entry) of assignments whose deadline passed. Rows another
-    tick is marking at the same moment are locked and skipped, so each change is logged once.
+    Record the overdue status (with an audit entry) of open assignments whose deadline passed, in chunks.
+    Only rows still recorded as assigned or in progress are read (index on recorded status and deadline),
+    so the cost follows the open assignments, not the history. Rows another tick is marking at the same
+    moment are locked and skipped, so each change is logged once.
     """
-    with transaction.atomic():
-        rows = list(
-            Assignment.objects.select_for_update(skip_locked=_skip_locked_supported())
-            .filter(completed_at__isnull=True, deadline__lte=now)
-            .exclude(recorded_status=rules.OVERDUE)
-            .only("pk", "user_id", "target_key", "recorded_status", "cycle")
-        )
-        if not rows:
-            return 0
-        AuditEntry.objects.bulk_create(
-            [
-                api.audit_entry(
-                    row,
-                    AuditEntry.STATUS_CHANGED,
-                    changes={"from": row.recorded_status, "to": rules.OVERDUE, "cycle": row.cycle},
+    marked = 0
+    while True:
+        with transaction.atomic():
+            rows = list(
+                Assignment.objects.select_for_update(skip_locked=_skip_locked_supported())
+                .filter(
+                    recorded_status__in=(rules.ASSIGNED, rules.IN_PROGRESS),
+                    deadline__lte=now,
+                    completed_at__isnull=True,
                 )
-                for row in rows
-            ]
-        )
-        Assignment.objects.filter(pk__in=[row.pk for row in rows]).update(recorded_status=rules.OVERDUE)
-    return len(rows)
+                .order_by("recorded_status", "deadline")
+                .only("pk", "user_id", "target_key", "recorded_status", "cycle")[:OVERDUE_BATCH]
+            )
+            if not rows:
+                return marked
+            AuditEntry.objects.bulk_create(
+                [
+                    audit_entry(
+                        row,
+                        AuditEntry.STATUS_CHANGED,
+                        changes={"from": row.recorded_status, "to": rules.OVERDUE, "cycle": row.cycle},
+                    )
+                    for row in rows
+                ]
+            )
+            Assignment.objects.filter(pk__in=[row.pk for row in rows]).update(recorded_status=rules.OVERDUE)
+        marked += len(rows)
+        if len(rows) < OVERDUE_BATCH:
+            return marked
 
 
 # Reminders ----------------------------------------------------------------------------------------
@@ -203,8 +232,6 @@ def _lock_due_batch(now):
 
 
 def _skip_locked_supported():
-    from django.db import connection  # pylint: disable=import-outside-toplevel
-
     return connection.features.has_select_for_update_skip_locked
 
 
@@ -225,6 +252,9 @@ def _deliveries_for(reminders, now):
                 rows.append(
                     Delivery(
                         assignment=assignment,
+                        user_id=assignment.user_id,
+                        target_key=assignment.target_key,
+                        target_type=assignment.target_type,
                         message="overdue" if reminder.days < 0 else "reminder",
                         cycle=assignment.cycle,
                         reminder_days=reminder.days,
@@ -254,7 +284,7 @@ def _recipients(assignment, kind, managers_cache):
         user = assignment.assigned_by
         return [user] if user is not None and user.is_active else []
     if assignment.user_id not in managers_cache:
-        managers_cache[assignment.user_id] = api.get_managers(assignment.user)
+        managers_cache[assignment.user_id] = get_managers(assignment.user)
     return managers_cache[assignment.user_id]
 
 

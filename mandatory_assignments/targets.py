@@ -110,3 +110,13 @@ def url_of(target_key, target_type):
         template = getattr(settings, "MANDATORY_ASSIGNMENTS_LEARNING_PATH_URL", "{root}/learning-paths/{key}")
         return template.format(root=root, key=target_key)
     return f"{root}/courses/{target_key}/"
+
+
+def list_learning_paths():
+    """``[(key, display name)]`` of the learning paths (none without learning-paths-plugin), by name."""
+    if not learning_paths_installed():
+        return []
+    from learning_paths.models import LearningPath  # pylint: disable=import-outside-toplevel
+
+    rows = LearningPath.objects.order_by("display_name").values_list("key", "display_name")
+    return [(str(key), name or str(key)) for key, name in rows]

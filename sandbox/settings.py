@@ -29,10 +29,18 @@ ALLOWED_HOSTS = ["*"]
 
 
 def _database_from_url(url):
-    """A Django ``DATABASES`` entry from ``sqlite:///path`` or ``mysql://user:pass@host:port/name``."""
+    """
+    A Django ``DATABASES`` entry from ``sqlite:///path`` or ``mysql://user:pass@host:port/name``.
+
+    As in SQLAlchemy, ``sqlite:///var/demo.sqlite3`` is relative to the repository and
+    ``sqlite:////abs/path.sqlite3`` absolute.
+    """
     parsed = urlparse(url)
     if parsed.scheme == "sqlite":
-        return {"ENGINE": "django.db.backends.sqlite3", "NAME": unquote(parsed.path) or ":memory:"}
+        path = unquote(parsed.path)[1:]  # what follows the third slash
+        if not path:
+            return {"ENGINE": "django.db.backends.sqlite3", "NAME": ":memory:"}
+        return {"ENGINE": "django.db.backends.sqlite3", "NAME": str(Path(REPO_ROOT, path))}
     if parsed.scheme in ("mysql", "mariadb"):
         return {
             "ENGINE": "django.db.backends.mysql",

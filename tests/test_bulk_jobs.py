@@ -4,7 +4,7 @@ Bulk assignments in the background: progress, results, and a re-run after a work
 
 import pytest
 
-from mandatory_assignments import api
+from mandatory_assignments import api, bulk
 from mandatory_assignments.models import Assignment, BulkJob
 from sandbox import controls
 
@@ -49,7 +49,7 @@ def test_a_rerun_after_a_worker_died_completes_the_rest_without_duplicates(staff
     from . import filter_steps
 
     group = people(25)
-    monkeypatch.setattr(api, "BULK_CHUNK_SIZE", 10)
+    monkeypatch.setattr(bulk, "BULK_CHUNK_SIZE", 10)
     job = api.start_bulk_assign(users=group, target=COURSE, due_date=due_in(14), assigned_by=staff)
 
     def worker_lost():

@@ -155,16 +155,16 @@ def test_new_cycle_re_enrolls_a_learner_who_left(learner, staff):
     assert compat.is_enrolled(learner, CourseKey.from_string(COURSE))
 
 
-def test_old_pass_does_not_complete_the_new_cycle_but_new_work_while_passing_does(learner, staff):
+def test_in_a_new_cycle_work_is_progress_and_a_pass_received_after_its_start_completes_it(learner, staff):
     assignment = assign_annual(learner, staff)
     with time_machine.travel(at(2026, 1, 20), tick=False):
         controls.set_grade(learner, COURSE, percent=0.9, passed=True)
     tick(at(2026, 2, 2))
     with time_machine.travel(at(2026, 3, 1), tick=False):
-        controls.set_grade(learner, COURSE, percent=0.9, passed=True)  # a regrade of the old pass
-    assert Assignment.objects.get(pk=assignment.pk).status == "assigned"
+        controls.complete_block(learner, COURSE)  # works in the course again, the old pass still stands
+    assert Assignment.objects.get(pk=assignment.pk).status == "in_progress"  # progress, never completion
     with time_machine.travel(at(2026, 3, 2), tick=False):
-        controls.complete_block(learner, COURSE)  # works in the course again
+        # The platform reports the pass again (its passed_timestamp stays in January): received now.
         controls.set_grade(learner, COURSE, percent=0.95, passed=True)
     assignment.refresh_from_db()
     assert (assignment.cycle, assignment.status) == (2, "completed")

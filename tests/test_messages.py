@@ -11,8 +11,9 @@ import time_machine
 from django.contrib.sites.models import Site
 from django.core import mail
 from django.core.mail.backends import locmem
+from django.test import TestCase
 
-from mandatory_assignments import api, compat, messages, notifications
+from mandatory_assignments import api, compat, messages
 from mandatory_assignments.models import Delivery, EmailTemplate
 from sandbox import controls
 
@@ -33,15 +34,18 @@ AFTER_DEADLINE = datetime.datetime(2026, 12, 17, 9, 0, tzinfo=UTC)
 
 
 def assign(learner, staff, **kwargs):
+    """Assign as staff do: the "assigned" email goes out once the assignment is committed."""
     kwargs.setdefault("target", COURSE)
     kwargs.setdefault("due_date", DUE)
     kwargs.setdefault("note", "Please finish before the audit.")
     kwargs.setdefault("reminders", [])
-    return api.assign(user=learner, assigned_by=staff, **kwargs)
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        return api.assign(user=learner, assigned_by=staff, **kwargs)
 
 
 def delivery_row(assignment, message, *, recipient=None, kind="student", days=0):
-    row = Delivery.objects.create(
+    """The delivery of ``message`` (the assigned notice exists from the assignment's creation)."""
+    row, _created = Delivery.objects.get_or_create(
         assignment=assignment,
         message=message,
         cycle=assignment.cycle,
@@ -49,9 +53,15 @@ def delivery_row(assignment, message, *, recipient=None, kind="student", days=0)
         recipient_kind=kind,
         recipient=recipient or assignment.user,
         due_date=assignment.due_date,
+        defaults={
+            "user": assignment.user,
+            "target_key": assignment.target_key,
+            "target_type": assignment.target_type,
+            "note": assignment.note,
+        },
     )
     return Delivery.objects.select_related(
-        "assignment", "assignment__user", "assignment__assigned_by", "recipient"
+        "assignment", "assignment__user", "assignment__assigned_by", "user", "recipient"
     ).get(pk=row.pk)
 
 
@@ -60,7 +70,7 @@ def send(row):
     from edx_ace import ace
 
     message = messages.compose_for_delivery(row)
-    with compat.emulate_http_request(site=messages.site_for(row.assignment.user), user=row.recipient):
+    with compat.emulate_http_request(site=messages.site_for(row.user), user=row.recipient):
         ace.send(message)
     return message
 
@@ -77,11 +87,12 @@ def html_of(email):
 
 
 def send_withdrawn(learner, staff, **kwargs):
+    """Assign (its "assigned" email goes out), then withdraw: the withdrawn email is sent after commit."""
     assignment = assign(learner, staff, **kwargs)
-    notice = notifications.withdrawn_notice(assignment)
     mail.outbox.clear()
-    assert messages.send_withdrawn(notice)
-    return notice
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        api.withdraw(assignment, by=staff)
+    return Delivery.objects.get(user=learner, message="withdrawn")
 
 
 def send_message(name, learner, staff, **kwargs):
@@ -302,7 +313,7 @@ def test_a_custom_template_named_by_the_reminder_is_used(learner, staff):
     html = html_of(email)
     assert "<p>Dear &lt;b&gt;Lena&lt;/b&gt;,</p>" in html
     assert "<p>&lt;script&gt;alert(1)&lt;/script&gt;</p>" in html
-    assert f'<a href="{COURSE_URL}">Start</a>' in html
+    assert f'<a href="{COURSE_URL}" rel="noopener noreferrer">Start</a>' in html  # sanitised by nh3
     assert "<script>" not in html and "<b>Lena</b>" not in html
     assert "This is a reminder" not in html
     # The footer with the way to turn reminders off stays.
@@ -473,32 +484,35 @@ def test_a_deleted_recipient_is_a_reason(learner, staff):
     assert messages.reason_not_to_send(row) == "the recipient no longer exists"
 
 
-def test_notice_deliveries(learner, staff):
-    first = assign(learner, staff)
+def test_assigning_records_the_assigned_notice_with_the_person_target_and_note(learner, staff):
+    note = "Please finish before the audit."
+    first = api.assign(user=learner, assigned_by=staff, target=COURSE, due_date=DUE, note=note)
     other = controls.create_user("otto", email="otto@example.com")
-    second = assign(other, staff, due_date=due_in(20))
+    second = api.assign(user=other, assigned_by=staff, target=COURSE, due_date=due_in(20), note=note)
 
-    rows = messages.notice_deliveries("assigned", [first.pk, second.pk])
+    rows = Delivery.objects.filter(message="assigned").order_by("id")
 
-    assert sorted((row.assignment_id, row.recipient_id, row.due_date, row.cycle) for row in rows) == sorted(
-        [
-            (first.pk, learner.pk, DUE, 1),
-            (second.pk, other.pk, due_in(20), 1),
-        ]
-    )
-    assert all(row.pk is None and row.message == "assigned" and row.recipient_kind == "student" for row in rows)
-    assert all(row.state == Delivery.PENDING and row.reminder_days == 0 for row in rows)
+    assert [(row.assignment_id, row.user_id, row.recipient_id, row.due_date, row.cycle) for row in rows] == [
+        (first.pk, learner.pk, learner.pk, DUE, 1),
+        (second.pk, other.pk, other.pk, due_in(20), 1),
+    ]
+    assert all(row.target_key == COURSE and row.note == "Please finish before the audit." for row in rows)
+    assert all(row.state == Delivery.PENDING and row.recipient_kind == "student" for row in rows)
 
 
 def test_withdrawn_notice_for_an_inactive_person_is_not_sent(learner, staff):
-    assignment = assign(learner, staff)
-    notice = notifications.withdrawn_notice(assignment)
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        assignment = assign(learner, staff)
     learner.is_active = False
     learner.save()
     mail.outbox.clear()
 
-    assert messages.send_withdrawn(notice) is False
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        api.withdraw(assignment, by=staff)
+
     assert mail.outbox == []
+    row = Delivery.objects.get(user=learner, message="withdrawn")
+    assert (row.state, row.reason) == (Delivery.SKIPPED, "the recipient's account is not active")
 
 
 class RefusingBackend(locmem.EmailBackend):
@@ -508,14 +522,25 @@ class RefusingBackend(locmem.EmailBackend):
         raise smtplib.SMTPServerDisconnected("down")
 
 
-def test_withdrawn_notice_raises_when_the_mail_server_refuses(learner, staff, settings):
-    assignment = assign(learner, staff)
-    notice = notifications.withdrawn_notice(assignment)
+def test_withdrawn_notice_waits_for_the_mail_server_and_goes_out_once(learner, staff, settings):
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        assignment = assign(learner, staff)
     settings.EMAIL_BACKEND = f"{__name__}.RefusingBackend"
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        api.withdraw(assignment, by=staff)
+    row = Delivery.objects.get(user=learner, message="withdrawn")
+    # edx-ace swallows the SMTP error; without its success signal the row stays pending, released.
+    assert (row.state, row.attempts, row.worker_token) == (Delivery.PENDING, 1, "")
 
-    # edx-ace swallows the SMTP error; the missing success signal makes it an error the task retries.
-    with pytest.raises(smtplib.SMTPException):
-        messages.send_withdrawn(notice)
+    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    mail.outbox.clear()
+    with time_machine.travel(row.lease_until + datetime.timedelta(seconds=1), tick=False):
+        api.run_scheduler()
+        api.run_scheduler()
+
+    row.refresh_from_db()
+    assert row.state == Delivery.SENT
+    assert [email.subject for email in mail.outbox] == ["Withdrawn: Workplace Safety"]
 
 
 # End to end ----------------------------------------------------------------------------------------

@@ -42,3 +42,27 @@ def test_the_sandbox_lms_has_the_beat_entry_and_the_policy():
 
     assert settings.CELERYBEAT_SCHEDULE["mandatory_assignments.tick"]["task"] == "mandatory_assignments.tasks.tick"
     assert "mandatory_assignments.opt_out" in settings.ACE_ENABLED_POLICIES
+
+
+def test_the_beat_entry_follows_the_operators_tick_interval_without_yaml_replacing_the_schedule():
+    settings = SimpleNamespace()
+    common.plugin_settings(settings)
+    assert settings.CELERYBEAT_SCHEDULE["mandatory_assignments.tick"]["options"]["expires"] == 240
+    # The YAML sets only the interval (the schedule dict survives): production must still follow it.
+    settings.ENV_TOKENS = {"MANDATORY_ASSIGNMENTS_TICK_SECONDS": 60}
+    production.plugin_settings(settings)
+    entry = settings.CELERYBEAT_SCHEDULE["mandatory_assignments.tick"]
+    assert entry["schedule"] == 60
+    assert entry["options"]["expires"] == 48  # never a tick run late beside the next one
+
+
+def test_a_system_check_warns_when_another_plugin_replaced_the_ace_policies(settings):
+    from django.core import checks
+
+    settings.ACE_ENABLED_POLICIES = ["bulk_email_optout"]
+    warnings = [message for message in checks.run_checks() if message.id == "mandatory_assignments.W001"]
+    assert len(warnings) == 1
+    assert "mandatory_assignments.opt_out" in warnings[0].msg
+
+    settings.ACE_ENABLED_POLICIES = ["bulk_email_optout", "mandatory_assignments.opt_out"]
+    assert not [message for message in checks.run_checks() if message.id == "mandatory_assignments.W001"]

@@ -6,6 +6,14 @@ The LMS calls ``plugin_settings`` with its settings module; a value the operator
 
 ACE_POLICY_NAME = "mandatory_assignments.opt_out"
 TICK_TASK = "mandatory_assignments.tasks.tick"
+BEAT_ENTRY = "mandatory_assignments.tick"
+
+
+def tick_expiry(seconds):
+    """Seconds after which a queued tick is dropped: most of one interval, at least 10."""
+    return max(10, int(seconds * 0.8))
+
+
 # The courseware banner: a step of the platform's VerticalBlockRenderCompleted filter.
 VERTICAL_BLOCK_RENDER_COMPLETED = "org.openedx.learning.vertical_block.render.completed.v1"
 COURSEWARE_BANNER_STEP = "mandatory_assignments.filters.ShowMandatoryAssignmentBanner"
@@ -93,10 +101,12 @@ def register_shared_settings(settings):
     the production plugin settings and may replace the dicts set by common.
     """
     schedule = getattr(settings, "CELERYBEAT_SCHEDULE", None) or {}
-    schedule.setdefault(
-        "mandatory_assignments.tick",
-        {"task": TICK_TASK, "schedule": settings.MANDATORY_ASSIGNMENTS_TICK_SECONDS, "options": {"expires": 240}},
+    seconds = int(
+        getattr(settings, "MANDATORY_ASSIGNMENTS_TICK_SECONDS", DEFAULTS["MANDATORY_ASSIGNMENTS_TICK_SECONDS"])
     )
+    # Our own entry follows the operator's interval (set again by production after its YAML); a tick not
+    # started within most of one interval is dropped rather than run late beside the next one.
+    schedule[BEAT_ENTRY] = {"task": TICK_TASK, "schedule": seconds, "options": {"expires": tick_expiry(seconds)}}
     settings.CELERYBEAT_SCHEDULE = schedule
 
     policies = list(getattr(settings, "ACE_ENABLED_POLICIES", None) or [])

@@ -300,3 +300,11 @@ def test_pages(client, course, learner):
     client.force_login(learner)
     assert client.get(reverse("courseware_unit", args=[COURSE])).status_code == 200
     assert client.get(reverse("instructor_dashboard", args=[COURSE])).status_code == 404
+
+
+def test_database_url_of_the_demo_lies_in_the_repository():
+    from sandbox.settings import REPO_ROOT, _database_from_url
+
+    assert _database_from_url("sqlite:///var/demo.sqlite3")["NAME"] == str(REPO_ROOT / "var" / "demo.sqlite3")
+    assert _database_from_url("sqlite:////tmp/elsewhere.sqlite3")["NAME"] == "/tmp/elsewhere.sqlite3"
+    assert _database_from_url("sqlite://")["NAME"] == ":memory:"

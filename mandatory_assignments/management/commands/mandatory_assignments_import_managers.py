@@ -118,7 +118,7 @@ class Command(BaseCommand):
     # Writing --------------------------------------------------------------------------------------
 
     def apply(self, user, managers, options):
-        before = builtin_manager_ids(user)
+        before = api.builtin_manager_ids(user)
         if options["add"]:
             keep = list(get_user_model().objects.filter(pk__in=before))
             managers = keep + [manager for manager in managers if manager.pk not in before]
@@ -140,13 +140,6 @@ class Command(BaseCommand):
                 f"Note: MANDATORY_ASSIGNMENTS_MANAGER_RESOLVER is {resolver}; reminders to managers use it, "
                 "not the relation imported here."
             )
-
-
-def builtin_manager_ids(user):
-    """The ids of ``user``'s managers in the built-in relation (active or not)."""
-    from mandatory_assignments.models import ManagerRelation  # pylint: disable=import-outside-toplevel
-
-    return set(ManagerRelation.objects.filter(user=user).values_list("manager_id", flat=True))
 
 
 def parse_csv(handle):

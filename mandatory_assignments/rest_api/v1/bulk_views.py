@@ -15,7 +15,6 @@ from rest_framework.response import Response
 
 from ... import api
 from ...conf import setting
-from . import shims
 from .serializers import (
     BulkJobSerializer,
     BulkPreviewSerializer,
@@ -146,7 +145,7 @@ class BulkJobView(MandatoryAssignmentsAPIView):
 
     @extend_schema(responses=BulkJobSerializer)
     def get(self, request, task_id):
-        job = shims.get_bulk_job(task_id, by=request.user)
+        job = api.get_bulk_job(task_id, by=request.user)
         if job is None:
             raise exceptions.NotFound(_("There is no such bulk assignment."))
         return Response(job)

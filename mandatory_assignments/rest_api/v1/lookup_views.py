@@ -10,7 +10,6 @@ from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework.response import Response
 
 from ... import api, compat, targets
-from . import shims
 from .serializers import GroupsSerializer, PersonSerializer
 from .views import MandatoryAssignmentsAPIView, managed_target
 
@@ -36,9 +35,9 @@ class PeopleView(MandatoryAssignmentsAPIView):
         key = (request.query_params.get("target") or "").strip().replace(" ", "+") or None
         if key is not None:
             key = managed_target(by, key).key
-        elif not shims.may_search_people(by):
+        elif not api.may_search_people(by):
             raise api.AssignmentError("not_allowed", _("Name the course you are assigning to search people."))
-        people = shims.search_people(by=by, q=request.query_params.get("q"), target=key, limit=PEOPLE_LIMIT)
+        people = api.search_people(by=by, q=request.query_params.get("q"), target=key, limit=PEOPLE_LIMIT)
         names = compat.get_profile_names([person.pk for person in people])
         return Response(
             [
@@ -75,6 +74,6 @@ class GroupsView(MandatoryAssignmentsAPIView):
                     "unknown_target", _("There is no course {key}.").format(key=course_id), "course_id"
                 )
             course_key = managed_target(by, course_id, field="course_id").key
-        elif not shims.can_view_overview(by):
+        elif not api.can_view_overview(by):
             raise api.AssignmentError("not_allowed", _("Name your course to see its groups."))
         return Response(api.list_groups(by=by, course_key=course_key))

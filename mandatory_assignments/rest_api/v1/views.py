@@ -20,7 +20,7 @@ from rest_framework.settings import api_settings
 from rest_framework.views import APIView
 
 from ... import access, api, preferences, targets
-from . import errors, permissions, shims
+from . import errors, permissions
 from .serializers import PreferencesSerializer
 
 
@@ -74,7 +74,7 @@ def managed_target(by, key, field="target"):
         raise api.AssignmentError(
             "unknown_target", _("There is no course or learning path {key}.").format(key=key), field
         )
-    if not shims.can_manage(by, target.key):
+    if not api.can_manage(by, target.key):
         raise api.AssignmentError(
             "not_allowed", _("You may not assign or change assignments of {name}.").format(name=target.display_name)
         )
