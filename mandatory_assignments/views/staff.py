@@ -149,6 +149,7 @@ def overview(request, scope):
         selected_statuses=selected,
         q=params.filters.get("q") or "",
         target_filter=params.filters.get("target") or "",
+        target_choices=() if scope.is_course else _core.target_choices(request.user),
         sort_headers=_sort_headers(request, params),
         export_url=_export_url(scope, params, selected),
         previous_url=query_string(query, page=str(page.previous_page_number())) if page.has_previous() else None,

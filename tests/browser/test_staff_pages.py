@@ -194,9 +194,9 @@ def test_the_new_form_by_keyboard_alone(browser_page, live_server, team):
     page.goto(COURSE_PAGE)
     keyboard = page.keyboard
 
-    def tab_to(predicate, limit=40):
+    def tab_to(predicate, limit=40, backwards=False):
         for _ in range(limit):
-            keyboard.press("Tab")
+            keyboard.press("Shift+Tab" if backwards else "Tab")
             if page.evaluate(predicate):
                 return
         raise AssertionError(f"Tab never reached {predicate}")
@@ -218,12 +218,18 @@ def test_the_new_form_by_keyboard_alone(browser_page, live_server, team):
     focused = page.evaluate("document.activeElement.name")
     assert focused.endswith("-days"), focused  # focus moves into the new reminder row
     keyboard.type("1")
+    # Remove the default reminder by keyboard: focus goes back to "Add reminder", one row stays.
+    tab_to("document.activeElement.getAttribute('aria-label') === 'Remove reminder 1'", backwards=True)
+    keyboard.press("Enter")
+    assert page.evaluate("document.activeElement.textContent.trim()") == "Add reminder"
+    expect(page.locator("[data-ma-row]:visible")).to_have_count(1)
+    expect(page.locator("[data-ma-reminders-status]")).to_have_text("Reminder removed.")
     tab_to("document.activeElement.textContent.trim() === 'Save'")
     screenshot(page, "05-new-form-keyboard")
     keyboard.press("Enter")
     expect(page.get_by_role("status")).to_contain_text("Assigned to Anna Kowalski (anna.kowalski)")
     assignment = Assignment.objects.get()
-    assert sorted(spec["days"] for spec in assignment.reminders) == [1, 3]
+    assert [spec["days"] for spec in assignment.reminders] == [1]
 
 
 def test_learners_and_the_staff_of_another_company_cannot_open_the_staff_pages(

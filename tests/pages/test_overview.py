@@ -133,6 +133,14 @@ def test_the_organisation_page_shows_every_target_with_its_name(people, assignme
     assert "Workplace Safety" in text and "Other course" in text
 
 
+def test_the_organisation_page_filters_by_target(people, assignments):
+    client = login(Client(), people["global_staff"])
+    page = client.get("/mandatory_assignments/", {"target": OTHER_COURSE})
+    assert _people_in_table(page) == ["amy.assigned"]
+    assert f'<option value="{OTHER_COURSE}" selected>Other course</option>' in page.content.decode()
+    assert "target=course-v1%3AAcmeX%2BOTHER%2B2026" in page.content.decode()  # and the export link
+
+
 def test_pages_of_the_table(people, now, settings):
     staff = people["course_staff"]
     learners = [make_user(f"learner{number:02d}") for number in range(27)]
