@@ -162,20 +162,22 @@ def _queries_for_a_page(client, url):
 
 
 def test_queries_per_page_do_not_grow_with_the_number_of_assignments(people, now):
+    """The course page and the organisation page, at 10 and at 1,000 assignments: the same queries."""
     staff = people["course_staff"]
     client = login(Client(), staff)
+    admin = login(Client(), people["global_staff"])
     client.get(COURSE_PAGE)  # warm the per-process caches (site, roles) first
-    api.bulk_assign(
-        users=[make_user(f"few{number}") for number in range(5)], target=COURSE, due_date=due_in(20), assigned_by=staff
-    )
-    with time_machine.travel(NOW, tick=False):
-        few = _queries_for_a_page(client, COURSE_PAGE)
-    api.bulk_assign(
-        users=[make_user(f"many{number}") for number in range(60)],
-        target=COURSE,
-        due_date=due_in(20),
-        assigned_by=staff,
-    )
-    with time_machine.travel(NOW, tick=False):
-        many = _queries_for_a_page(client, COURSE_PAGE)
-    assert many == few, (few, many)
+    admin.get("/mandatory_assignments/")
+    counts = {}
+    for total, prefix in ((10, "few"), (1000, "many")):
+        have = api.get_assignments().count()
+        learners = [make_user(f"{prefix}{number:04d}") for number in range(total - have)]
+        api.bulk_assign(users=learners, target=COURSE, due_date=due_in(20), assigned_by=staff)
+        assert api.get_assignments().count() == total
+        with time_machine.travel(NOW, tick=False):
+            counts[total] = (
+                _queries_for_a_page(client, COURSE_PAGE),
+                _queries_for_a_page(client, COURSE_PAGE + "?sort=person&page=3"),
+                _queries_for_a_page(admin, "/mandatory_assignments/?status=all&sort=-due_date"),
+            )
+    assert counts[10] == counts[1000], counts
