@@ -370,7 +370,7 @@ def result(request, scope, token):
     context = page_context(
         request,
         scope,
-        steps=wizard.steps(None),
+        steps=wizard.steps(None if finished else "confirm"),
         outcome=outcome,
         job=job,
         finished=finished,

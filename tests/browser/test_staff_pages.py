@@ -11,7 +11,7 @@ import pytest
 from playwright.sync_api import expect
 
 from mandatory_assignments import api
-from mandatory_assignments.models import Assignment
+from mandatory_assignments.models import Assignment, BulkJob
 from sandbox import controls
 from tests.conftest import COURSE, due_in
 
@@ -288,3 +288,36 @@ def test_global_staff_see_the_organisation_on_a_desk_and_on_a_phone(browser_page
     page.get_by_role("button", name="Save").click()
     expect(page.get_by_role("status")).to_contain_text("Assigned to Carl Jensen (carl.jensen)")
     assert Assignment.objects.get(user=team["carl.jensen"]).target_key == path
+
+
+@pytest.fixture
+def background_worker_down(settings):
+    """Celery hands tasks to an in-memory broker that nobody reads: a background job waits until run by hand."""
+    from sandbox.celery import app  # noqa: PLC0415
+
+    settings.MANDATORY_ASSIGNMENTS_BULK_SYNC_LIMIT = 2
+    eager, broker = app.conf.task_always_eager, app.conf.broker_url
+    app.conf.task_always_eager, app.conf.broker_url = False, "memory://"
+    yield
+    app.conf.task_always_eager, app.conf.broker_url = eager, broker
+
+
+def test_a_large_batch_shows_its_progress_until_it_is_done(browser_page, live_server, team, background_worker_down):
+    page = browser_page
+    sign_in(page, live_server, team["stella"])
+    _walk_to_people(page)
+    page.get_by_role("tab", name="By learning group").click()
+    page.get_by_label(re.compile("Night shift")).check()
+    _reminders_then_preview(page)
+    expect(page.get_by_text("This batch is large")).to_be_visible()
+    page.get_by_role("button", name="Confirm").click()
+    progress = page.locator("progress[data-ma-progress]")
+    expect(progress).to_be_visible()
+    expect(page.locator("[data-ma-progress-text]")).to_have_text("0 of 3 done")
+    screenshot(page, "16-bulk-background-progress")
+    job = BulkJob.objects.get()
+    assert job.state == "PENDING"
+    api.run_bulk_job(job.task_id)  # the worker comes back: the page notices by itself
+    banner = page.locator("[data-ma-result]")
+    expect(banner).to_contain_text("3 created, 0 skipped, 0 failed.", timeout=15000)
+    assert Assignment.objects.count() == 3
