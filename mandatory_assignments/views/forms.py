@@ -18,8 +18,8 @@ from . import _core
 
 RECIPIENT_CHOICES = [
     ("student", _("student (the person)")),
-    ("assigned_by", _("assigned_by (you, the assigning person)")),
-    ("managers", _("managers (the person's supervisors)")),
+    ("assigned_by", _("assigned_by (you)")),
+    ("managers", _("managers (supervisors)")),
 ]
 
 # AssignmentError.field (the api's names) -> the form field that shows the error.
@@ -105,10 +105,9 @@ class BasicInfoForm(AccessibleFormMixin, forms.Form):
         self.fixed_target = fixed_target
         self.hints = {
             "due_date": earliest_due_date_hint(),
-            "repeat_weeks": _("Optional. For example 52 for an annual repetition."),
+            "repeat_weeks": _("For example 52 for an annual repetition."),
             "note": _(
-                "Optional. Shown to the person in the course, "
-                "for example \u201cPlease before the next team meeting\u201d."
+                "Shown to the person in the course, for example \u201cPlease before the next team meeting\u201d."
             ),
         }
         if fixed_target is not None:
