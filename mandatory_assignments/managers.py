@@ -17,6 +17,11 @@ def builtin_managers(user):
     return list(get_user_model().objects.filter(pk__in=list(manager_ids), is_active=True).order_by("username"))
 
 
+def reports_of(manager):
+    """A subquery of the ids of the people ``manager`` manages in the built-in relation."""
+    return ManagerRelation.objects.filter(manager=manager).values("user_id")
+
+
 def builtin_manager_ids(user):
     """The ids of ``user``'s managers in the built-in relation (active or not)."""
     return set(ManagerRelation.objects.filter(user=user).values_list("manager_id", flat=True))

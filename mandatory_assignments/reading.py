@@ -2,7 +2,8 @@
 Reading assignments: statuses as filters, what a caller may see, a person search, an assignment's history.
 
 Pages and endpoints always pass ``by`` (the person asking); what they get is what ``by`` may see:
-their own assignments, those of targets they manage (course staff of the course; global staff every
+their own assignments and those of the people they manage (built-in manager relation, read-only),
+those of targets they manage (course staff of the course; global staff every
 course and learning path), and — with company scoping — only people of their company (superusers
 reach every company).
 """
@@ -13,6 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from . import access, compat, rules, targets
+from .managers import reports_of
 from .models import Assignment, AuditEntry, CompletedCycle, Delivery, EmailTemplate
 
 
@@ -48,7 +50,8 @@ def visibility_q(by, target=None):
     """
     if not access.is_active_user(by):
         return Q(pk__in=[])
-    own = Q(user=by)
+    # Their own, and those of the people they manage (the built-in relation): managers' emails link here.
+    own = Q(user=by) | Q(user_id__in=reports_of(by))
     if can_view_overview(by):
         # Every target. Not ``Q()``: an empty Q drops out of ``own | Q()``, leaving only ``own``.
         managed = Q(pk__isnull=False)
