@@ -165,35 +165,25 @@ demo: requirements ## the sandbox with demo data on http://127.0.0.1:8000 (email
 
 # ---------------------------------------------------------------------------- requirements files
 
-# pip-compile runs once on Python 3.12 and once on 3.11; merge_python_pins.py writes one file per
-# .in that installs on both (pins that differ carry a python_version marker).
-REQUIREMENT_INS := pip-tools base test quality dev tutor
-COMPILE_DIR := .compile-requirements
+# uv resolves each requirements/<name>.in once for every Python from 3.11 up (--universal): a package
+# whose newest release fits only part of that range gets one pin per range, with an environment marker.
+# uv itself comes from PyPI into .venv (requirements/uv.txt). An existing requirements/<name>.txt keeps
+# its pins unless --upgrade is given.
+REQUIREMENT_INS := uv base test quality dev tutor
 
-compile-requirements: export CUSTOM_COMPILE_COMMAND := make upgrade
-compile-requirements: | $(PY) $(PY311) ## compile requirements/*.in to *.txt, keeping current pins
-	$(PY) -m pip install -q -r requirements/pip-tools.txt
-	$(PY311) -m pip install -q -r requirements/pip-tools.txt
+compile-requirements: export UV_CUSTOM_COMPILE_COMMAND := make upgrade
+compile-requirements: | $(PY) ## compile requirements/*.in to *.txt, keeping current pins
+	$(PY) -m pip install -q -r requirements/uv.txt
 	$(MAKE) --no-print-directory system-packages
-	rm -rf $(COMPILE_DIR) && mkdir -p $(COMPILE_DIR)/py312 $(COMPILE_DIR)/py311
 	set -e; for name in $(REQUIREMENT_INS); do \
-	    if [ -f requirements/$$name.txt ]; then \
-	        $(PY) requirements/merge_python_pins.py --split requirements/$$name.txt \
-	            $(COMPILE_DIR)/py312/$$name.txt $(COMPILE_DIR)/py311/$$name.txt; \
-	    fi; \
-	    $(VENV)/bin/pip-compile -q --allow-unsafe --strip-extras --no-emit-index-url --no-emit-find-links \
-	        $(COMPILE_OPTS) -o $(COMPILE_DIR)/py312/$$name.txt requirements/$$name.in; \
-	    $(VENV311)/bin/pip-compile -q --allow-unsafe --strip-extras --no-emit-index-url --no-emit-find-links \
-	        $(COMPILE_OPTS) -o $(COMPILE_DIR)/py311/$$name.txt requirements/$$name.in; \
-	    $(PY) requirements/merge_python_pins.py $(COMPILE_DIR)/py312/$$name.txt \
-	        $(COMPILE_DIR)/py311/$$name.txt requirements/$$name.txt; \
+	    $(VENV)/bin/uv pip compile --quiet --universal --python-version 3.11 $(COMPILE_OPTS) \
+	        -o requirements/$$name.txt requirements/$$name.in; \
 	done
-	rm -rf $(COMPILE_DIR)
 
 upgrade: ## update requirements/*.txt to the newest releases that requirements/*.in and constraints allow
 	$(MAKE) compile-requirements COMPILE_OPTS="--upgrade"
 
 clean: ## remove the virtualenvs, build and test artefacts, and the demo's data
 	rm -rf $(VENV) $(VENV311) $(VENV_TUTOR) .tox build dist *.egg-info .coverage .coverage.* coverage.xml htmlcov \
-	    .pytest_cache pii_report $(COMPILE_DIR) var
+	    .pytest_cache pii_report var
 	find . -name '__pycache__' -type d -prune -exec rm -rf {} +
