@@ -30,7 +30,7 @@ def seed(size, now):
 
     controls.create_course(COURSE, display_name="History benchmark course")
     staff = controls.create_user("hist_staff", email="hist_staff@example.com")
-    people = _common.make_people(100, "hist")
+    people = _common.make_people(100, "learner")
     past = now - datetime.timedelta(days=400)
     rows = [
         Assignment(
