@@ -124,3 +124,46 @@ def test_render_a_stored_template_without_html_body():
     assert rendered["text"].startswith("Dear Lena <b>Doe</b>,\nFirst line & more")
     assert rendered["html"].startswith("Dear Lena &lt;b&gt;Doe&lt;/b&gt;,<br>First line &amp; more<br>")
     assert "<script>" not in rendered["html"]
+
+
+# Sanitising (nh3) ----------------------------------------------------------------------------------
+
+
+HOSTILE_HTML = (
+    '<p onclick="steal()">Hi {{ learner_name }}</p><script>alert(1)</script>'
+    '<img src="x" onerror="steal()"><a href="javascript:steal()">bad</a> <a href="{{ target_url }}">Start</a>'
+)
+
+
+def test_a_template_stored_with_markup_tricks_renders_without_them():
+    # Stored around the admin form (an old row, a data migration, the shell): rendering sanitises too.
+    template = EmailTemplate(name="hostile", subject="Hi", body_text="Hi", body_html=HOSTILE_HTML)
+
+    html = render_template(template, VALUES)["html"]
+
+    assert "<script" not in html and "onclick" not in html and "onerror" not in html
+    assert "javascript:" not in html
+    assert "Hi Lena &lt;b&gt;Doe&lt;/b&gt;" in html  # the placeholder's value stays escaped
+    assert f'href="{VALUES["target_url"]}"' in html
+
+
+@pytest.mark.django_db
+def test_the_admin_stores_custom_html_sanitised(client):
+    from django.urls import reverse
+
+    from sandbox import controls
+
+    root = controls.create_user("root", email="root@example.com", password="pw", is_staff=True)
+    root.is_superuser = True
+    root.save()
+    client.force_login(root)
+
+    response = client.post(
+        reverse("admin:mandatory_assignments_emailtemplate_add"),
+        {"name": "hostile", "subject": "Hi", "body_text": "Hi {{ learner_name }}", "body_html": HOSTILE_HTML},
+    )
+
+    assert response.status_code == 302
+    stored = EmailTemplate.objects.get(name="hostile").body_html
+    assert "<script" not in stored and "onclick" not in stored and "javascript:" not in stored
+    assert "{{ learner_name }}" in stored and "{{ target_url }}" in stored
