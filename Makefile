@@ -1,5 +1,6 @@
 .PHONY: help requirements requirements-py311 requirements-quality system-packages chromium mariadb \
-        test test-mysql test-py311 test-integration test-tutor quality demo upgrade compile-requirements clean \
+        test test-mysql test-py311 test-integration test-tutor quality demo demo-data shell tick clean-demo \
+        upgrade compile-requirements clean \
         benchmark
 .DEFAULT_GOAL := help
 
@@ -151,17 +152,49 @@ benchmark: requirements mariadb ## benchmarks/: one tick with 10,000 due reminde
 
 # ---------------------------------------------------------------------------- demo
 
-demo: export DATABASE_URL := sqlite:///$(CURDIR)/var/demo.sqlite3
-demo: export EMAIL_BACKEND := django.core.mail.backends.filebased.EmailBackend
-demo: export EMAIL_FILE_PATH := $(CURDIR)/var/emails
-demo: requirements ## the sandbox with demo data on http://127.0.0.1:8000 (emails land in var/emails)
-	mkdir -p var/emails
-	$(PY) manage.py migrate
-	$(PY) manage.py seed_demo
-	@echo "Emails are written to $(EMAIL_FILE_PATH); the tick runs every 60 s."
-	@( while true; do $(PY) manage.py mandatory_assignments_tick || true; sleep 60; done ) & TICK=$$!; \
-	trap 'kill $$TICK 2>/dev/null' EXIT INT TERM; \
+# The demo's data: var/demo.sqlite3 (relative to the repository) and the emails in var/emails/, with
+# company scoping on (the seed has two companies). `make shell` and `make tick` work on the same data.
+DEMO_DB := var/demo.sqlite3
+DEMO_TICK_SECONDS ?= 60
+demo shell tick: export DATABASE_URL := sqlite:///$(DEMO_DB)
+demo shell tick: export EMAIL_BACKEND := django.core.mail.backends.filebased.EmailBackend
+demo shell tick: export EMAIL_FILE_PATH := $(CURDIR)/var/emails
+demo shell tick: export MANDATORY_ASSIGNMENTS_SCOPE := site
+
+# Ctrl-C stops runserver; the shell's EXIT trap then stops the tick loop, which stops the tick or the
+# sleep it is waiting for (background jobs of a non-interactive shell ignore Ctrl-C themselves). The
+# loop's ticks log at WARNING: the command prints one line per tick, only when the tick did something.
+demo: requirements ## the sandbox with demo data on http://127.0.0.1:8000 (Ctrl-C stops it; emails on /sandbox/emails/)
+	@mkdir -p var/emails
+	@echo "Migrating $(DEMO_DB)"
+	@$(PY) manage.py migrate --verbosity 0
+	@$(PY) manage.py seed_demo
+	@echo "The tick runs every $(DEMO_TICK_SECONDS) s (a line appears when it sends or marks something)."
+	@echo "Open http://127.0.0.1:8000/ (Ctrl-C stops the demo; make demo again keeps its data, make clean-demo drops it)"
+	@trap 'kill $$TICK 2>/dev/null; wait $$TICK 2>/dev/null; echo "Demo stopped."' EXIT; \
+	trap 'exit 0' INT TERM; \
+	( trap 'kill $$CHILD 2>/dev/null; exit 0' TERM; \
+	  while true; do \
+	      SANDBOX_LOG_LEVEL=WARNING $(PY) manage.py mandatory_assignments_tick --changes-only & CHILD=$$!; \
+	      wait $$CHILD; \
+	      sleep $(DEMO_TICK_SECONDS) & CHILD=$$!; \
+	      wait $$CHILD; \
+	  done ) & TICK=$$!; \
 	$(PY) manage.py runserver 127.0.0.1:8000
+
+demo-data:
+	@test -f $(DEMO_DB) || { echo "No demo data in $(DEMO_DB) yet: run make demo first." >&2; exit 1; }
+
+shell: requirements demo-data ## a Django shell on the demo's data (var/demo.sqlite3), e.g. beside a running make demo
+	$(PY) manage.py shell
+
+# NOW=2027-01-15T00:05 (read in UTC, the sandbox's TIME_ZONE) or DAYS=7 (from now); neither: now.
+tick: requirements demo-data ## one tick on the demo's data as of NOW=<ISO moment> or DAYS=<n> from now
+	SANDBOX_LOG_LEVEL=WARNING $(PY) manage.py mandatory_assignments_tick $(if $(NOW),--now $(NOW),$(if $(DAYS),--now $$($(PY) -c \
+	    'import datetime as d; print((d.datetime.now(d.timezone.utc) + d.timedelta(days=$(DAYS))).isoformat(timespec="minutes"))')))
+
+clean-demo: ## remove the demo's data (var/demo.sqlite3 and var/emails/)
+	rm -rf $(DEMO_DB) var/emails
 
 # ---------------------------------------------------------------------------- requirements files
 

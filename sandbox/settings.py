@@ -5,7 +5,8 @@ Environment: ``DATABASE_URL`` (``sqlite:///path`` or ``mysql://user:pass@host:po
 ``EMAIL_FILE_PATH``, ``EMAIL_HOST``/``EMAIL_PORT``, ``CELERY_BROKER_URL`` (unset: tasks run eagerly),
 ``SANDBOX_SECRET_KEY``, ``SANDBOX_DEBUG``; ``MANDATORY_ASSIGNMENTS_TICK_SECONDS`` and
 ``MANDATORY_ASSIGNMENTS_DELIVERY_LEASE_SECONDS`` (whole seconds; unset: the plugin's defaults — the
-integration tests run the worker with a short tick and lease).
+integration tests run the worker with a short tick and lease); ``MANDATORY_ASSIGNMENTS_SCOPE`` (the demo's
+"site").
 """
 
 import os
@@ -220,9 +221,18 @@ JWT_AUTH = {
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    # The platform packages' notes about what a real LMS configures and the sandbox leaves out (New Relic,
+    # Sailthru, push notifications, a Celery broker) are dropped by name; everything else still shows.
+    "filters": {"platform_noise": {"()": "sandbox.log_filters.DropPlatformNoise"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "filters": ["platform_noise"]}},
     "root": {"handlers": ["console"], "level": os.environ.get("SANDBOX_LOG_LEVEL", "INFO")},
-    "loggers": {"learning_paths": {"level": "WARNING"}},
+    "loggers": {
+        "learning_paths": {"level": "WARNING"},
+        # Django's own records once (its default config gives "django" a console handler of its own too).
+        "django": {"handlers": ["console"], "level": "INFO", "propagate": False},
+        # Celery's "Task ... succeeded" line for every eager task (the tick prints its own summary).
+        "celery.app.trace": {"level": "WARNING"},
+    },
 }
 
 # Plugin settings the operator may give in the environment (read before the plugin's defaults apply, so
@@ -230,6 +240,9 @@ LOGGING = {
 for _name in ("MANDATORY_ASSIGNMENTS_TICK_SECONDS", "MANDATORY_ASSIGNMENTS_DELIVERY_LEASE_SECONDS"):
     if os.environ.get(_name):
         globals()[_name] = int(os.environ[_name])
+# The demo runs with company scoping on (MANDATORY_ASSIGNMENTS_SCOPE=site, set by `make demo`).
+if os.environ.get("MANDATORY_ASSIGNMENTS_SCOPE"):
+    MANDATORY_ASSIGNMENTS_SCOPE = os.environ["MANDATORY_ASSIGNMENTS_SCOPE"]
 
 # Plugin settings, applied as the LMS applies them from its common settings.
 plugins.add_plugin_settings(sys.modules[__name__], "common")

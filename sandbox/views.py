@@ -4,6 +4,7 @@ Pages of the simulated LMS: home, a course page, a unit of the courseware and th
 
 from common.djangoapps.student.models import CourseEnrollment
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpResponseForbidden
 from django.shortcuts import redirect, render
@@ -16,6 +17,7 @@ from openedx_filters.learning.filters import InstructorDashboardRenderStarted, V
 from web_fragments.fragment import Fragment
 
 from .courseware import SandboxVerticalBlock, user_service_options
+from .management.commands import seed_demo
 
 
 def platform_context(request):
@@ -24,9 +26,14 @@ def platform_context(request):
 
 
 def home(request):
-    """Links to the plugin's pages and the courses."""
+    """Links to the plugin's pages and the courses, and whom to sign in as in the demo."""
     courses = CourseOverview.objects.order_by("id")
-    return render(request, "sandbox/home.html", {"courses": courses})
+    seeded = get_user_model().objects.filter(username="admin").exists()
+    return render(
+        request,
+        "sandbox/home.html",
+        {"courses": courses, "logins": seed_demo.logins() if seeded else [], "password": seed_demo.PASSWORD},
+    )
 
 
 def course_home(request, course_id):
