@@ -13,6 +13,14 @@ from django.utils.translation import gettext_lazy as _
 from . import rules
 
 
+def _name(user):
+    """A person as staff know them (admin titles and lists show names, not ids)."""
+    if user is None:
+        return "-"
+    full_name = getattr(getattr(user, "profile", None), "name", "") if hasattr(user, "profile") else ""
+    return f"{full_name} ({user.username})" if full_name else user.username
+
+
 class TargetType(models.TextChoices):
     COURSE = "course", _("Course")
     PATH = "path", _("Learning path")
@@ -76,7 +84,7 @@ class Assignment(models.Model):
         ordering = ["due_date", "id"]
 
     def __str__(self):
-        return f"{self.target_key} for user {self.user_id} due {self.due_date}"
+        return f"{self.target_key} for {_name(self.user)} due {self.due_date}"
 
     @property
     def status(self):
@@ -227,7 +235,7 @@ class CourseEvidence(models.Model):
         constraints = [models.UniqueConstraint(fields=["user", "course_key"], name="ma_evidence_once")]
 
     def __str__(self):
-        return f"user {self.user_id} in {self.course_key}: passed_at={self.passed_at}"
+        return f"{_name(self.user)} in {self.course_key}: passed_at={self.passed_at}"
 
 
 class AuditEntry(models.Model):
@@ -286,7 +294,7 @@ class DepartmentMembership(models.Model):
     modified = models.DateTimeField(auto_now=True)
 
     def __str__(self):
-        return f"user {self.user_id} in {self.name}"
+        return f"{_name(self.user)} in {self.name}"
 
 
 class ManagerRelation(models.Model):
@@ -304,7 +312,7 @@ class ManagerRelation(models.Model):
         constraints = [models.UniqueConstraint(fields=["user", "manager"], name="ma_manager_once")]
 
     def __str__(self):
-        return f"{self.manager_id} manages {self.user_id}"
+        return f"{_name(self.manager)} manages {_name(self.user)}"
 
 
 class EmailTemplate(models.Model):
