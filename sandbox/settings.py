@@ -224,12 +224,20 @@ LOGGING = {
     # The platform packages' notes about what a real LMS configures and the sandbox leaves out (New Relic,
     # Sailthru, push notifications, a Celery broker) are dropped by name; everything else still shows.
     "filters": {"platform_noise": {"()": "sandbox.log_filters.DropPlatformNoise"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "filters": ["platform_noise"]}},
+    "formatters": {
+        "django.server": {"()": "django.utils.log.ServerFormatter", "format": "[{server_time}] {message}", "style": "{"}
+    },
+    "handlers": {
+        "console": {"class": "logging.StreamHandler", "filters": ["platform_noise"]},
+        "django.server": {"class": "logging.StreamHandler", "formatter": "django.server"},
+    },
     "root": {"handlers": ["console"], "level": os.environ.get("SANDBOX_LOG_LEVEL", "INFO")},
     "loggers": {
         "learning_paths": {"level": "WARNING"},
-        # Django's own records once (its default config gives "django" a console handler of its own too).
+        # Django's own records once (its default config gives "django" a console handler of its own too),
+        # and runserver's request lines as Django prints them.
         "django": {"handlers": ["console"], "level": "INFO", "propagate": False},
+        "django.server": {"handlers": ["django.server"], "level": "INFO", "propagate": False},
         # Celery's "Task ... succeeded" line for every eager task (the tick prints its own summary).
         "celery.app.trace": {"level": "WARNING"},
     },
