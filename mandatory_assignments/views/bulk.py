@@ -25,8 +25,12 @@ from . import _core, forms
 from . import _wizard as wizard
 from ._pages import BULK_JOB_PATH, page_context, person_label, scope_page
 
-# Usernames and email addresses in a pasted list: one per line, or separated by commas, semicolons or spaces.
-PASTED_SEPARATORS = re.compile(r"[\s,;]+")
+# A pasted list: one entry per line, or separated by commas or semicolons. An entry with spaces is several
+# usernames when each word is one ("anna bob"), an address book entry when it holds <an@address>, and
+# otherwise one line of garbage, reported once in the preview.
+PASTED_ENTRIES = re.compile(r"[\r\n,;]+")
+PASTED_NAME = re.compile(r"^[\w.@+-]+$")
+ADDRESS_IN_ANGLES = re.compile(r"<([^<>\s]+@[^<>\s]+)>")
 MAX_PASTED_VALUES = 10000
 
 
@@ -140,9 +144,9 @@ def _people_step(request, scope):
             value = request.POST.get("person", "").strip()
             person = _core.find_person(value, by=request.user) if value else None
             if person is None and value:
-                person_error = _(
-                    "No person with the username or email address \u201c{value}\u201d in your company."
-                ).format(value=value)
+                person_error = _("No person with the username or email address “{value}” in your company.").format(
+                    value=value
+                )
             elif person is not None and person.username not in people["users"]:
                 people["users"].append(person.username)
         elif wizard.has_people(people):
@@ -207,7 +211,18 @@ def _reminders_step(request, scope):
 
 
 def _pasted_values(text):
-    values = [value for value in PASTED_SEPARATORS.split(text or "") if value]
+    """The usernames and email addresses of a pasted list, as typed; unreadable lines as they are."""
+    values = []
+    for entry in PASTED_ENTRIES.split(text or ""):
+        entry = entry.strip()
+        address = ADDRESS_IN_ANGLES.search(entry)
+        words = entry.split()
+        if address:
+            values.append(address.group(1))
+        elif words and all(PASTED_NAME.match(word) for word in words):
+            values.extend(words)
+        elif entry:
+            values.append(entry)
     return values[:MAX_PASTED_VALUES]
 
 

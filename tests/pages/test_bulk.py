@@ -11,6 +11,7 @@ from django.test import Client
 
 from mandatory_assignments import api
 from mandatory_assignments.models import Assignment
+from mandatory_assignments.views import bulk as bulk_views
 from sandbox import controls
 from tests.conftest import COURSE, due_in
 
@@ -93,6 +94,20 @@ def test_the_four_steps_by_cohort_and_pasted_list_with_a_garbage_line(client, pe
     assert created.note == "Q1" and created.reminders == [{"days": 5, "recipient": "student", "template": None}]
     # The wizard starts afresh.
     assert client.get(BULK + "preview/")["Location"] == BULK
+
+
+@pytest.mark.parametrize(
+    "pasted, values",
+    [
+        ("anna\nbob@example.com\n", ["anna", "bob@example.com"]),
+        ("anna, bob; carl\r\ndora", ["anna", "bob", "carl", "dora"]),
+        ("anna bob  carl", ["anna", "bob", "carl"]),
+        ("Dora Smith <dora@example.com>", ["dora@example.com"]),
+        ("#?! not a person\n\n  \nanna", ["#?! not a person", "anna"]),
+    ],
+)
+def test_pasted_lists_are_read_line_by_line(pasted, values):
+    assert bulk_views._pasted_values(pasted) == values
 
 
 def test_people_individually_by_department_and_removed_again(client, crew):
