@@ -1,7 +1,7 @@
 .PHONY: help requirements requirements-py311 requirements-quality system-packages chromium mariadb \
         test test-mysql test-py311 test-integration test-tutor quality demo demo-data shell tick clean-demo \
         upgrade compile-requirements clean \
-        benchmark
+        benchmark gettext translations check-translations
 .DEFAULT_GOAL := help
 
 SHELL := /bin/bash
@@ -96,7 +96,7 @@ requirements-quality: $(VENV)/.installed-quality ## add the quality tools to .ve
 
 # ---------------------------------------------------------------------------- testing
 
-test: requirements chromium ## Django checks, missing migrations, then the tests with coverage (SQLite)
+test: requirements chromium gettext ## Django checks, missing migrations, then the tests with coverage (SQLite)
 	$(PY) manage.py check
 	$(PY) manage.py makemigrations --check --dry-run
 	$(PY) $(PYTEST)
@@ -110,12 +110,12 @@ mariadb: ## start MariaDB if nothing listens on 127.0.0.1:3306
 	fi
 	@(exec 3<>/dev/tcp/127.0.0.1/3306) 2>/dev/null || { echo "MariaDB does not listen on 127.0.0.1:3306" >&2; exit 1; }
 
-test-mysql: requirements chromium mariadb ## the tests on MariaDB/MySQL (pytest-django creates the test database)
+test-mysql: requirements chromium mariadb gettext ## the tests on MariaDB/MySQL (pytest-django creates the test database)
 	DATABASE_URL=$(MYSQL_URL) $(PY) manage.py check
 	DATABASE_URL=$(MYSQL_URL) $(PY) $(PYTEST)
 	$(PY) $(COVERAGE_REPORT)
 
-test-py311: requirements-py311 chromium ## the tests on Python 3.11 (SQLite)
+test-py311: requirements-py311 chromium gettext ## the tests on Python 3.11 (SQLite)
 	$(PY311) manage.py check
 	$(PY311) $(PYTEST)
 	$(PY311) $(COVERAGE_REPORT)
@@ -127,9 +127,10 @@ test-integration: requirements ## end-to-end tests (marker "integration") in tes
 	env -u CELERY_BROKER_URL DATABASE_URL=$(INTEGRATION_MYSQL_URL) \
 	    $(PY) -m pytest tests/integration -m integration $(PYTEST_ARGS)
 
-quality: requirements-quality ## ruff, import contracts (layers, only compat imports the platform), PII annotations, the platform contract
-	$(VENV)/bin/ruff check mandatory_assignments tests sandbox tutor
+quality: requirements-quality ## ruff, import contracts (layers, only compat imports the platform), complete translations, PII annotations, the platform contract
+	$(VENV)/bin/ruff check mandatory_assignments tests sandbox tutor scripts
 	$(VENV)/bin/lint-imports
+	$(PY) scripts/check_translations.py
 	$(VENV)/bin/code_annotations django_find_annotations --config_file .pii_annotations.yml \
 	    --app_name mandatory_assignments --lint --report --coverage
 	@# Reported, not enforced: the contract table does not know Celery's `.delay` on the platform's
@@ -138,6 +139,34 @@ quality: requirements-quality ## ruff, import contracts (layers, only compat imp
 
 test-tutor: $(VENV_TUTOR)/.installed ## the Tutor plugin (tutor/): render a Tutor root with it and check the result
 	cd tutor && ../$(PY_TUTOR) -m pytest -p no:cacheprovider $(PYTEST_ARGS)
+
+# ---------------------------------------------------------------------------- translations
+
+# The plugin's messages: mandatory_assignments/conf/locale/<language>/LC_MESSAGES/django.po (en: the English
+# source catalog; de: German) with the compiled django.mo beside each, committed and packaged. Extracting
+# and compiling need GNU gettext (xgettext, msgmerge, msgfmt); checking needs only Babel (in the venv).
+TRANSLATION_LANGUAGES := en de
+MAKEMESSAGES_OPTS := --ignore 'migrations/*' --ignore 'settings/*' --ignore 'management/*' --no-obsolete
+
+gettext: ## install GNU gettext (Debian), when xgettext is missing: `make translations` extracts with it
+	@if ! command -v xgettext >/dev/null 2>&1; then \
+	    if [ "$$(id -u)" = 0 ]; then SUDO=; \
+	    elif command -v sudo >/dev/null 2>&1; then SUDO=sudo; \
+	    else echo "extracting messages needs: apt-get install gettext (as root)" >&2; exit 1; fi; \
+	    echo "Installing GNU gettext (for make translations)"; \
+	    $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq gettext; \
+	fi
+
+# makemessages runs inside the package (it finds conf/locale there); new messages arrive untranslated,
+# and the check then names them: translate them in de/LC_MESSAGES/django.po and run this again.
+translations: requirements gettext ## extract the messages into conf/locale, compile them, check that German misses none
+	cd mandatory_assignments && PYTHONPATH=$(CURDIR) ../$(VENV)/bin/django-admin makemessages \
+	    $(addprefix --locale=,$(TRANSLATION_LANGUAGES)) $(MAKEMESSAGES_OPTS)
+	cd mandatory_assignments && PYTHONPATH=$(CURDIR) ../$(VENV)/bin/django-admin compilemessages
+	$(PY) scripts/check_translations.py
+
+check-translations: requirements ## check the catalogs: German complete and nothing fuzzy, placeholders kept, .mo compiled
+	$(PY) scripts/check_translations.py
 
 # ---------------------------------------------------------------------------- benchmarks
 

@@ -93,9 +93,13 @@ def _event(assignment, cycle, due_date, tz, target, sequence, my_url):
     name = target.display_name if target is not None else assignment.target_key
     target_url = targets.url_of(assignment.target_key, assignment.target_type)
     due = due_dates.describe_due(due_date, tz)
-    kind = learner.target_type_label(assignment.target_type)
+    # One sentence per kind: languages other than English do not lower-case a noun into a sentence.
+    if assignment.target_type == "path":
+        heading = _("Mandatory learning path: {name}").format(name=name)
+    else:
+        heading = _("Mandatory course: {name}").format(name=name)
     lines = [
-        _("Mandatory {kind}: {name}").format(kind=kind.lower(), name=name),
+        heading,
         _("Due {due}.").format(due=due["full"]),
     ]
     if cycle != assignment.cycle:

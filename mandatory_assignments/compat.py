@@ -10,6 +10,7 @@ import contextlib
 import logging
 
 from django.db import transaction
+from django.utils.translation import gettext_noop
 
 log = logging.getLogger(__name__)
 
@@ -339,13 +340,13 @@ def request_course_reset(user, course_key, reset_by):
 
     opt_in = CourseResetCourseOptIn.objects.filter(course_id=course_key, active=True).first()
     if opt_in is None:
-        return False, "course not opted in to course reset"
+        return False, gettext_noop("course not opted in to course reset")
     enrollment = CourseEnrollment.get_enrollment(user, course_key)
     if enrollment is None or not enrollment.is_active:
-        return False, "not enrolled"
+        return False, gettext_noop("not enrolled")
     allowed, message = can_enrollment_be_reset(enrollment)
     if not allowed:
-        return False, message or "refused by the platform"
+        return False, message or gettext_noop("refused by the platform")
     CourseResetAudit.objects.create(course=opt_in, course_enrollment=enrollment, reset_by=reset_by)
     # The task reads the audit row: queue it once the row is committed.
     transaction.on_commit(lambda: reset_student_course.delay(str(course_key), user.email, reset_by.email))

@@ -17,6 +17,7 @@ import uuid
 
 from django.db.models import F, Q
 from django.utils import timezone
+from django.utils.translation import gettext_noop
 from edx_ace import ace, policy
 from edx_ace.channel import ChannelType
 
@@ -117,7 +118,7 @@ def skip(delivery_id, reason):
     )
 
 
-SWITCHED_OFF = "mandatory assignments are switched off (MANDATORY_ASSIGNMENTS_ENABLED)"
+SWITCHED_OFF = gettext_noop("mandatory assignments are switched off (MANDATORY_ASSIGNMENTS_ENABLED)")
 
 
 def send(delivery_ids, as_of=None):
@@ -172,7 +173,7 @@ def _send_one(row, as_of):
     if Delivery.objects.filter(pk=delivery_id, state=Delivery.SENT).exists():
         return Delivery.SENT
     if _blocked_by_policy(message):
-        skip(delivery_id, "blocked by an ACE policy (the recipient turned reminder emails off)")
+        skip(delivery_id, gettext_noop("blocked by an ACE policy (the recipient turned reminder emails off)"))
         return Delivery.SKIPPED
     # ace.send returned without its success signal: a channel error it swallowed. Retry later.
     log.warning("Delivery %s was not confirmed by edx-ace, will retry", delivery_id)

@@ -380,7 +380,7 @@ def _delivery_text(delivery):
         state=delivery.state,
     )
     if delivery.reason:
-        text += f" ({delivery.reason})"
+        text += f" ({_(delivery.reason)})"  # stored in English, marked with gettext_noop where written
     return text
 
 

@@ -14,6 +14,7 @@ course-email opt-out policy: there is no ``course_ids`` key, ever.
 import logging
 
 from django.utils import timezone, translation
+from django.utils.translation import gettext_noop
 
 from . import compat, email_templates, rules
 from .message_context import (  # noqa: F401  (the message names are part of this module's interface)
@@ -107,30 +108,30 @@ def facts_of_delivery(delivery_row, as_of=None):
 def reason_not_to_send(delivery_row, as_of=None):
     """
     Why this delivery must not be sent now, as of ``as_of`` (default: now) — a short English reason for
-    the records — or ``None``.
+    the records (marked for translation: the staff pages show it in the reader's language) — or ``None``.
     """
     recipient = delivery_row.recipient
     if recipient is None:
-        return "the recipient no longer exists"
+        return gettext_noop("the recipient no longer exists")
     if not recipient.is_active:
-        return "the recipient's account is not active"
+        return gettext_noop("the recipient's account is not active")
     if not recipient.email:
-        return "the recipient has no email address"
+        return gettext_noop("the recipient has no email address")
     if delivery_row.user is None:
-        return "the person no longer exists"
+        return gettext_noop("the person no longer exists")
     if delivery_row.message not in REMINDER_MESSAGES:
         return None
     assignment = delivery_row.assignment
     if assignment is None:
-        return "the assignment was withdrawn"
+        return gettext_noop("the assignment was withdrawn")
     if assignment.completed_at is not None:
-        return "the assignment is completed"
+        return gettext_noop("the assignment is completed")
     if assignment.cycle != delivery_row.cycle:
-        return "the assignment is in another cycle now"
+        return gettext_noop("the assignment is in another cycle now")
     if assignment.due_date != delivery_row.due_date:
-        return "the due date was changed"
+        return gettext_noop("the due date was changed")
     if delivery_row.message == OVERDUE and (as_of or timezone.now()) < assignment.deadline:
-        return "not overdue"
+        return gettext_noop("not overdue")
     return None
 
 

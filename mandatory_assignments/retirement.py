@@ -6,6 +6,7 @@ ones and recurring ones waiting for their next cycle — without any email to an
 
 from django.db import transaction
 from django.db.models import Q
+from django.utils.translation import gettext_noop
 
 from .audit import audit_entry
 from .models import (
@@ -42,7 +43,7 @@ def retire_user(user):
         # Nothing may go out about this person any more: pending emails are dropped.
         Delivery.objects.filter(
             Q(user=user) | Q(recipient=user) | Q(assignment__user=user), state=Delivery.PENDING
-        ).update(state=Delivery.SKIPPED, reason="the person's account was retired", lease_until=None)
+        ).update(state=Delivery.SKIPPED, reason=gettext_noop("the person's account was retired"), lease_until=None)
         open_ids = [row.pk for row in rows if row.completed_at is None]
         Assignment.objects.filter(pk__in=open_ids).delete()
         # Completed assignments stay for the records, closed: no next cycle, no reminder, no note.

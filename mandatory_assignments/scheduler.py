@@ -9,6 +9,7 @@ from collections import defaultdict
 
 from django.db import connection, transaction
 from django.utils import timezone
+from django.utils.translation import gettext_noop
 from opaque_keys.edx.keys import CourseKey
 
 from . import compat, delivery, notifications, outbox, rules, targets
@@ -25,7 +26,7 @@ log = logging.getLogger(__name__)
 REMINDER_BATCH = 2000
 OVERDUE_BATCH = 1000
 SEND_TASK = "mandatory_assignments.tasks.send_deliveries"
-SUPERSEDED = "superseded by a later reminder that was due at the same time"
+SUPERSEDED = gettext_noop("superseded by a later reminder that was due at the same time")
 
 
 def run_scheduler(now=None):
@@ -271,9 +272,9 @@ def _deliveries_for(reminders, now):
 
 def _reason_not_due(assignment, reminder, now):
     if assignment.completed_at is not None:
-        return "the assignment is completed"
+        return gettext_noop("the assignment is completed")
     if reminder.days < 0 and now < assignment.deadline:
-        return "not overdue"
+        return gettext_noop("not overdue")
     return None
 
 
@@ -290,7 +291,7 @@ def _recipients(assignment, kind, managers_cache):
 
 def _no_recipient_reason(kind):
     return {
-        "student": "the person's account is not active",
-        "assigned_by": "no active assigning person",
-        "managers": "the person has no managers",
+        "student": gettext_noop("the person's account is not active"),
+        "assigned_by": gettext_noop("no active assigning person"),
+        "managers": gettext_noop("the person has no managers"),
     }[kind]

@@ -4,6 +4,13 @@ Common plugin settings: every default of the plugin, each documented where it is
 The LMS calls ``plugin_settings`` with its settings module; a value the operator already set wins.
 """
 
+import os
+
+# The plugin's translations (``conf/locale/<language>/LC_MESSAGES/django.mo``, shipped in the package).
+# Django looks in an app's ``locale/`` by itself, not in ``conf/locale/`` (the Open edX layout that
+# openedx-atlas and i18n tooling expect), so the directory is added to ``LOCALE_PATHS``.
+LOCALE_DIR = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "conf", "locale")
+
 ACE_POLICY_NAME = "mandatory_assignments.opt_out"
 TICK_TASK = "mandatory_assignments.tasks.tick"
 BEAT_ENTRY = "mandatory_assignments.tick"
@@ -117,6 +124,25 @@ def register_shared_settings(settings):
     append_filter_step(settings, VERTICAL_BLOCK_RENDER_COMPLETED, COURSEWARE_BANNER_STEP)
     append_filter_step(settings, INSTRUCTOR_DASHBOARD_TABS_REQUESTED, INSTRUCTOR_DASHBOARD_TAB_STEP)
     append_filter_step(settings, INSTRUCTOR_DASHBOARD_RENDER_STARTED, INSTRUCTOR_DASHBOARD_SECTION_STEP)
+    add_locale_path(settings)
+
+
+def add_locale_path(settings):
+    """
+    Append the plugin's ``conf/locale`` to ``LOCALE_PATHS`` once. The LMS's common settings hold a
+    ``Derived`` value there that its production settings compute into a list before the plugins' production
+    settings run: a derived value is wrapped so that the computed list ends with the plugin's directory.
+    """
+    paths = getattr(settings, "LOCALE_PATHS", None) or []
+    if isinstance(paths, (list, tuple)):
+        if LOCALE_DIR not in [str(path) for path in paths]:
+            settings.LOCALE_PATHS = [*paths, LOCALE_DIR]
+        return
+    calculate = getattr(paths, "calculate_value", None)
+    if callable(calculate):  # openedx.core.lib.derived.Derived(calculate_value)
+        settings.LOCALE_PATHS = type(paths)(lambda derived_settings: [*calculate(derived_settings), LOCALE_DIR])
+    elif callable(paths):  # older releases: a function registered with derived("LOCALE_PATHS")
+        settings.LOCALE_PATHS = lambda derived_settings: [*paths(derived_settings), LOCALE_DIR]
 
 
 def append_filter_step(settings, filter_type, step):

@@ -107,7 +107,7 @@ class BasicInfoForm(AccessibleFormMixin, forms.Form):
             "due_date": earliest_due_date_hint(),
             "repeat_weeks": _("For example 52 for an annual repetition."),
             "note": _(
-                "Shown to the person in the course, for example \u201cPlease before the next team meeting\u201d."
+                "Shown to the person in the course, for example “Please before the next team meeting”."
             ),
         }
         if fixed_target is not None:
@@ -165,7 +165,7 @@ class AssignmentForm(BasicInfoForm):
         person = _core.find_person(value, by=self.by)
         if person is None:
             raise forms.ValidationError(
-                _("No person with the username or email address \u201c{value}\u201d in your company.").format(
+                _("No person with the username or email address “{value}” in your company.").format(
                     value=value
                 ),
                 code="unknown_user",

@@ -6,7 +6,7 @@ and the audit trail in words.
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 
-from ._pages import person_label
+from ._pages import STATUS_LABELS, person_label
 
 MESSAGE_LABELS = {
     "assigned": gettext_lazy("Assigned notice"),
@@ -25,13 +25,28 @@ CHANGE_LABELS = {
     "cycle": gettext_lazy("cycle"),
     "status": gettext_lazy("status"),
     "course_key": gettext_lazy("course"),
+    "previous": gettext_lazy("previous cycle"),
+    "course_reset": gettext_lazy("course reset"),
+    "queued": gettext_lazy("queued"),
+    "reason": gettext_lazy("reason"),
 }
+# Changes whose values are status codes, shown as the statuses' names.
+STATUS_KEYS = ("from", "to", "status")
 
 
 def _labelled(deliveries):
     for delivery in deliveries:
         delivery.message_label = MESSAGE_LABELS.get(delivery.message, delivery.message)
+        delivery.reason_label = reason_text(delivery.reason)
     return deliveries
+
+
+def reason_text(reason):
+    """
+    Why an email was skipped, in the reader's language: the reasons are stored in English, each marked
+    with ``gettext_noop`` where it is written; one the catalog does not know is shown as stored.
+    """
+    return _(reason) if reason else ""
 
 
 def reminder_table(assignment, deliveries):
@@ -82,10 +97,21 @@ def _change_lines(changes, pairs=False):
     for name, value in (changes or {}).items():
         if pairs and isinstance(value, list) and len(value) == 2:
             before, after = value
-            lines.append(f"{CHANGE_LABELS.get(name, name)}: {_plain(before)} \u2192 {_plain(after)}")
+            lines.append(f"{CHANGE_LABELS.get(name, name)}: {_shown(name, before)} \u2192 {_shown(name, after)}")
         else:
-            lines.append(f"{CHANGE_LABELS.get(name, name)}: {_plain(value)}")
+            lines.append(f"{CHANGE_LABELS.get(name, name)}: {_shown(name, value)}")
     return lines
+
+
+def _shown(name, value):
+    """One recorded value as the reader reads it: statuses and reasons in words, yes or no."""
+    if name in STATUS_KEYS and value in STATUS_LABELS:
+        return str(STATUS_LABELS[value])
+    if name == "reason" and isinstance(value, str):
+        return reason_text(value) or "\u2013"
+    if isinstance(value, bool):
+        return _("yes") if value else _("no")
+    return _plain(value)
 
 
 def _plain(value):
@@ -95,5 +121,5 @@ def _plain(value):
         if {"days", "recipient"} <= set(value):
             text = f"{value['days']} / {value['recipient']}"
             return text + (f" / {value['template']}" if value.get("template") else "")
-        return ", ".join(f"{key}={_plain(item)}" for key, item in value.items())
+        return ", ".join(f"{CHANGE_LABELS.get(key, key)}: {_shown(key, item)}" for key, item in value.items())
     return "\u2013" if value in (None, "") else str(value)

@@ -19,7 +19,7 @@ DUE = datetime.date(2027, 3, 15)
         ("Europe/Berlin", "en", "March 15, 2027 (end of that day, 11:59 p.m. Central European Time — Europe/Berlin)"),
         ("America/New_York", "en", "March 15, 2027 (end of that day, 11:59 p.m. Eastern Time — America/New_York)"),
         ("UTC", "en", "March 15, 2027 (end of that day, 11:59 p.m. Coordinated Universal Time — UTC)"),
-        ("Europe/Berlin", "de", "15. März 2027 (end of that day, 23:59 Mitteleuropäische Zeit — Europe/Berlin)"),
+        ("Europe/Berlin", "de", "15. März 2027 (Ende dieses Tages, 23:59 Uhr Mitteleuropäische Zeit — Europe/Berlin)"),
     ],
 )
 def test_the_full_wording(zone, language, expected):
