@@ -21,7 +21,7 @@ from django.core.paginator import Paginator
 from django.shortcuts import render
 
 FILE_BACKEND = "django.core.mail.backends.filebased.EmailBackend"
-SEPARATOR = "\n" + "-" * 79 + "\n"
+SEPARATOR = b"\n" + b"-" * 79 + b"\n"
 PAGE_SIZE = 20
 # The HTML body runs in a sandboxed frame: no scripts, no forms, no access to this page; its links open
 # in a new tab (a page of the LMS refuses to be framed).
@@ -56,7 +56,8 @@ def read_emails(directory):
     for entry in entries:
         if not entry.is_file():
             continue
-        raw = Path(entry.path).read_text(encoding="utf-8", errors="replace")
+        # Bytes, not text: the email package decodes an 8bit body of a str message as raw-unicode-escape.
+        raw = Path(entry.path).read_bytes()
         chunks = [chunk for chunk in raw.split(SEPARATOR) if chunk.strip()]
         for number, chunk in enumerate(chunks, start=1):
             messages.append(parse_email(chunk, anchor=f"{Path(entry.name).stem}-{number}", file_time=entry.stat()))
@@ -64,9 +65,9 @@ def read_emails(directory):
     return messages
 
 
-def parse_email(text, *, anchor, file_time):
+def parse_email(raw, *, anchor, file_time):
     """One message of a backend file: its headers and its plain-text and HTML bodies."""
-    message = email.message_from_string(text.lstrip("\n"), policy=email.policy.default)
+    message = email.message_from_bytes(raw.lstrip(b"\n"), policy=email.policy.default)
     plain = message.get_body(preferencelist=("plain",))
     html = message.get_body(preferencelist=("html",))
     return Email(

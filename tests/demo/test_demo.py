@@ -112,7 +112,8 @@ def test_the_console_handler_of_the_sandbox_uses_the_filter():
 
 
 def _send(subject, to, html=None):
-    message = mail.EmailMultiAlternatives(subject, f"Text of {subject}: http://127.0.0.1:8000/x/", to=[to])
+    text = f"Text of {subject} \u2014 \u201cdue\u201d: http://127.0.0.1:8000/x/"
+    message = mail.EmailMultiAlternatives(subject, text, to=[to])
     if html:
         message.attach_alternative(html, "text/html")
     message.send()
@@ -136,6 +137,8 @@ def test_the_emails_page_shows_every_email_newest_first_to_global_staff(db, mail
     assert 'srcdoc="&lt;html&gt;&lt;head&gt;&lt;base target=&quot;_blank&quot;&gt;&lt;/head&gt;' in page
     assert "Hello &lt;b&gt;Lena&lt;/b&gt;" in page
     assert '<a href="http://127.0.0.1:8000/x/"' in page  # the text's links
+    # An 8bit UTF-8 body comes out as written (not as the escapes a str parse would give).
+    assert "Text of First \u2014 \u201cdue\u201d" in page and "\\u2014" not in page
 
 
 def test_a_learner_sees_only_the_emails_sent_to_them(db, mailbox, client):
