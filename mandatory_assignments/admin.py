@@ -36,6 +36,8 @@ from .models import (
     Reminder,
 )
 
+STATUS_LABELS = dict(rules.STATUS_CHOICES)
+
 # Read-only building blocks ------------------------------------------------------------------------
 
 
@@ -139,7 +141,7 @@ class AssignmentAdmin(ReadOnlyModelAdmin):
 
     @admin.display(description=_("status"))
     def status_display(self, obj):
-        return obj.status
+        return STATUS_LABELS.get(obj.status, obj.status)
 
     @admin.display(description=_("audit trail"))
     def audit_trail(self, obj):

@@ -44,35 +44,52 @@ class Assignment(models.Model):
     .. pii_retirement: local_api
     """
 
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="mandatory_assignments")
-    target_key = models.CharField(max_length=255, help_text=_("Course key or learning path key."))
-    target_type = models.CharField(max_length=16, choices=TargetType.choices)
-    assigned_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="mandatory_assignments",
+        verbose_name=_("person"),
     )
-    due_date = models.DateField()
+    target_key = models.CharField(
+        max_length=255, help_text=_("Course key or learning path key."), verbose_name=_("target")
+    )
+    target_type = models.CharField(max_length=16, choices=TargetType.choices, verbose_name=_("target type"))
+    assigned_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("assigned by"),
+    )
+    due_date = models.DateField(verbose_name=_("due date"))
     deadline = models.DateTimeField(
         help_text=_("The end of the due date in the person's time zone, in UTC."),
+        verbose_name=_("deadline"),
     )
-    repeat_weeks = models.PositiveSmallIntegerField(null=True, blank=True)
-    note = models.TextField(blank=True, default="")
-    cycle = models.PositiveIntegerField(default=1)
-    cycle_started_at = models.DateTimeField()
-    progressed_at = models.DateTimeField(null=True, blank=True)
-    completed_at = models.DateTimeField(null=True, blank=True)
-    completion_evidence = models.CharField(max_length=64, blank=True, default="")
-    recorded_status = models.CharField(max_length=16, choices=rules.STATUS_CHOICES, default=rules.ASSIGNED)
+    repeat_weeks = models.PositiveSmallIntegerField(null=True, blank=True, verbose_name=_("repetition (weeks)"))
+    note = models.TextField(blank=True, default="", verbose_name=_("note"))
+    cycle = models.PositiveIntegerField(default=1, verbose_name=_("cycle"))
+    cycle_started_at = models.DateTimeField(verbose_name=_("cycle started at"))
+    progressed_at = models.DateTimeField(null=True, blank=True, verbose_name=_("in progress since"))
+    completed_at = models.DateTimeField(null=True, blank=True, verbose_name=_("completed at"))
+    completion_evidence = models.CharField(max_length=64, blank=True, default="", verbose_name=_("completion evidence"))
+    recorded_status = models.CharField(
+        max_length=16, choices=rules.STATUS_CHOICES, default=rules.ASSIGNED, verbose_name=_("recorded status")
+    )
     # The next cycle of a completed repeating assignment: its due date and the moment it starts.
-    next_due_date = models.DateField(null=True, blank=True)
-    next_cycle_at = models.DateTimeField(null=True, blank=True, db_index=True)
+    next_due_date = models.DateField(null=True, blank=True, verbose_name=_("next due date"))
+    next_cycle_at = models.DateTimeField(null=True, blank=True, db_index=True, verbose_name=_("next cycle starts at"))
     # True while the assignment is open; NULL once a non-repeating assignment is completed. The unique
     # constraint below then allows a new assignment (NULLs never collide, on SQLite and MySQL alike,
     # which have no partial indexes in common).
-    is_open = models.BooleanField(null=True, default=True)
-    created = models.DateTimeField(auto_now_add=True)
-    modified = models.DateTimeField(auto_now=True)
+    is_open = models.BooleanField(null=True, default=True, verbose_name=_("open"))
+    created = models.DateTimeField(auto_now_add=True, verbose_name=_("created"))
+    modified = models.DateTimeField(auto_now=True, verbose_name=_("modified"))
 
     class Meta:
+        verbose_name = _("mandatory assignment")
+        verbose_name_plural = _("mandatory assignments")
         constraints = [
             models.UniqueConstraint(fields=["user", "target_key", "is_open"], name="ma_one_open_per_user_target"),
         ]
@@ -109,13 +126,27 @@ class Reminder(models.Model):
     .. no_pii:
     """
 
-    assignment = models.ForeignKey(Assignment, on_delete=models.CASCADE, related_name="reminder_rows")
-    days = models.SmallIntegerField(help_text=_("Days before the due date; negative: after it."))
-    recipient = models.CharField(max_length=16, choices=Recipient.choices, default=Recipient.STUDENT)
-    template = models.CharField(max_length=100, blank=True, default="", help_text=_("Custom email template name."))
-    fire_at = models.DateTimeField(null=True, blank=True)
+    assignment = models.ForeignKey(
+        Assignment, on_delete=models.CASCADE, related_name="reminder_rows", verbose_name=_("mandatory assignment")
+    )
+    days = models.SmallIntegerField(
+        help_text=_("Days before the due date; negative: after it."), verbose_name=_("days relative to due date")
+    )
+    recipient = models.CharField(
+        max_length=16, choices=Recipient.choices, default=Recipient.STUDENT, verbose_name=_("recipient")
+    )
+    template = models.CharField(
+        max_length=100,
+        blank=True,
+        default="",
+        help_text=_("Custom email template name."),
+        verbose_name=_("email template"),
+    )
+    fire_at = models.DateTimeField(null=True, blank=True, verbose_name=_("next sending time"))
 
     class Meta:
+        verbose_name = _("reminder")
+        verbose_name_plural = _("reminders")
         constraints = [
             models.UniqueConstraint(fields=["assignment", "days", "recipient"], name="ma_reminder_once"),
         ]
@@ -148,32 +179,45 @@ class Delivery(models.Model):
     STATES = [(PENDING, _("Pending")), (SENT, _("Sent")), (SKIPPED, _("Skipped"))]
 
     assignment = models.ForeignKey(
-        Assignment, null=True, blank=True, on_delete=models.SET_NULL, related_name="deliveries"
+        Assignment,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="deliveries",
+        verbose_name=_("mandatory assignment"),
     )
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
-    target_key = models.CharField(max_length=255, blank=True, default="")
-    target_type = models.CharField(max_length=16, choices=TargetType.choices, blank=True, default="")
-    note = models.TextField(blank=True, default="")
-    message = models.CharField(max_length=32)
-    cycle = models.PositiveIntegerField()
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+", verbose_name=_("person")
+    )
+    target_key = models.CharField(max_length=255, blank=True, default="", verbose_name=_("target"))
+    target_type = models.CharField(
+        max_length=16, choices=TargetType.choices, blank=True, default="", verbose_name=_("target type")
+    )
+    note = models.TextField(blank=True, default="", verbose_name=_("note"))
+    message = models.CharField(max_length=32, verbose_name=_("message"))
+    cycle = models.PositiveIntegerField(verbose_name=_("cycle"))
     # 0 for messages that are not reminders; reminder_days is then meaningless.
-    reminder_days = models.SmallIntegerField(default=0)
-    recipient_kind = models.CharField(max_length=16, choices=Recipient.choices)
-    recipient = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
-    due_date = models.DateField()
-    state = models.CharField(max_length=16, choices=STATES, default=PENDING)
-    reason = models.CharField(max_length=255, blank=True, default="")
-    email = models.CharField(max_length=254, blank=True, default="")
-    message_uuid = models.CharField(max_length=36, blank=True, default="", db_index=True)
+    reminder_days = models.SmallIntegerField(default=0, verbose_name=_("days relative to due date"))
+    recipient_kind = models.CharField(max_length=16, choices=Recipient.choices, verbose_name=_("recipient"))
+    recipient = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+", verbose_name=_("sent to")
+    )
+    due_date = models.DateField(verbose_name=_("due date"))
+    state = models.CharField(max_length=16, choices=STATES, default=PENDING, verbose_name=_("state"))
+    reason = models.CharField(max_length=255, blank=True, default="", verbose_name=_("reason"))
+    email = models.CharField(max_length=254, blank=True, default="", verbose_name=_("email address"))
+    message_uuid = models.CharField(max_length=36, blank=True, default="", db_index=True, verbose_name=_("message ID"))
     # The tick that claimed the delivery, and the worker that is sending it (empty: none yet).
-    claim_token = models.CharField(max_length=36, blank=True, default="", db_index=True)
-    worker_token = models.CharField(max_length=36, blank=True, default="")
-    attempts = models.PositiveSmallIntegerField(default=0)
-    lease_until = models.DateTimeField(null=True, blank=True)
-    sent_at = models.DateTimeField(null=True, blank=True)
-    created = models.DateTimeField(auto_now_add=True)
+    claim_token = models.CharField(max_length=36, blank=True, default="", db_index=True, verbose_name=_("claim token"))
+    worker_token = models.CharField(max_length=36, blank=True, default="", verbose_name=_("worker token"))
+    attempts = models.PositiveSmallIntegerField(default=0, verbose_name=_("attempts"))
+    lease_until = models.DateTimeField(null=True, blank=True, verbose_name=_("leased until"))
+    sent_at = models.DateTimeField(null=True, blank=True, verbose_name=_("sent at"))
+    created = models.DateTimeField(auto_now_add=True, verbose_name=_("created"))
 
     class Meta:
+        verbose_name = _("delivery")
+        verbose_name_plural = _("deliveries")
         constraints = [
             models.UniqueConstraint(
                 fields=["assignment", "message", "cycle", "reminder_days", "recipient_kind", "due_date", "recipient"],
@@ -182,7 +226,6 @@ class Delivery(models.Model):
         ]
         indexes = [models.Index(fields=["state", "lease_until"], name="ma_delivery_state_lease")]
         ordering = ["created", "id"]
-        verbose_name_plural = "deliveries"
 
     def __str__(self):
         return f"{self.message} to {self.recipient_kind} ({self.state})"
@@ -196,17 +239,26 @@ class CompletedCycle(models.Model):
     """
 
     assignment = models.ForeignKey(
-        Assignment, null=True, blank=True, on_delete=models.SET_NULL, related_name="completed_cycles"
+        Assignment,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="completed_cycles",
+        verbose_name=_("mandatory assignment"),
     )
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
-    target_key = models.CharField(max_length=255)
-    cycle = models.PositiveIntegerField()
-    due_date = models.DateField()
-    completed_at = models.DateTimeField()
-    evidence = models.CharField(max_length=64, blank=True, default="")
-    created = models.DateTimeField(auto_now_add=True)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+", verbose_name=_("person")
+    )
+    target_key = models.CharField(max_length=255, verbose_name=_("target"))
+    cycle = models.PositiveIntegerField(verbose_name=_("cycle"))
+    due_date = models.DateField(verbose_name=_("due date"))
+    completed_at = models.DateTimeField(verbose_name=_("completed at"))
+    evidence = models.CharField(max_length=64, blank=True, default="", verbose_name=_("evidence"))
+    created = models.DateTimeField(auto_now_add=True, verbose_name=_("created"))
 
     class Meta:
+        verbose_name = _("completed cycle")
+        verbose_name_plural = _("completed cycles")
         ordering = ["completed_at", "id"]
 
     def __str__(self):
@@ -224,14 +276,18 @@ class CourseEvidence(models.Model):
     .. no_pii:
     """
 
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
-    course_key = models.CharField(max_length=255)
-    passed_at = models.DateTimeField(null=True, blank=True)
-    received_at = models.DateTimeField(null=True, blank=True)
-    evidence = models.CharField(max_length=64, blank=True, default="")
-    modified = models.DateTimeField(auto_now=True)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+", verbose_name=_("person")
+    )
+    course_key = models.CharField(max_length=255, verbose_name=_("course"))
+    passed_at = models.DateTimeField(null=True, blank=True, verbose_name=_("passed at"))
+    received_at = models.DateTimeField(null=True, blank=True, verbose_name=_("received at"))
+    evidence = models.CharField(max_length=64, blank=True, default="", verbose_name=_("evidence"))
+    modified = models.DateTimeField(auto_now=True, verbose_name=_("modified"))
 
     class Meta:
+        verbose_name = _("course evidence")
+        verbose_name_plural = _("course evidence")
         constraints = [models.UniqueConstraint(fields=["user", "course_key"], name="ma_evidence_once")]
 
     def __str__(self):
@@ -264,17 +320,22 @@ class AuditEntry(models.Model):
         (UNENROLLED, _("Person left the course")),
     ]
 
-    assignment_id = models.BigIntegerField(db_index=True)
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
-    target_key = models.CharField(max_length=255)
-    actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
-    action = models.CharField(max_length=32, choices=ACTIONS)
-    changes = models.JSONField(default=dict, blank=True)
-    created = models.DateTimeField(auto_now_add=True)
+    assignment_id = models.BigIntegerField(db_index=True, verbose_name=_("mandatory assignment ID"))
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+", verbose_name=_("person")
+    )
+    target_key = models.CharField(max_length=255, verbose_name=_("target"))
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+", verbose_name=_("done by")
+    )
+    action = models.CharField(max_length=32, choices=ACTIONS, verbose_name=_("action"))
+    changes = models.JSONField(default=dict, blank=True, verbose_name=_("changes"))
+    created = models.DateTimeField(auto_now_add=True, verbose_name=_("created"))
 
     class Meta:
+        verbose_name = _("audit entry")
+        verbose_name_plural = _("audit entries")
         ordering = ["created", "id"]
-        verbose_name_plural = "audit entries"
 
     def __str__(self):
         return f"{self.action} assignment {self.assignment_id}"
@@ -289,9 +350,15 @@ class DepartmentMembership(models.Model):
     .. no_pii:
     """
 
-    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
-    name = models.CharField(max_length=255, db_index=True)
-    modified = models.DateTimeField(auto_now=True)
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+", verbose_name=_("person")
+    )
+    name = models.CharField(max_length=255, db_index=True, verbose_name=_("department"))
+    modified = models.DateTimeField(auto_now=True, verbose_name=_("modified"))
+
+    class Meta:
+        verbose_name = _("department membership")
+        verbose_name_plural = _("department memberships")
 
     def __str__(self):
         return f"{_name(self.user)} in {self.name}"
@@ -304,11 +371,17 @@ class ManagerRelation(models.Model):
     .. no_pii:
     """
 
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
-    manager = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
-    created = models.DateTimeField(auto_now_add=True)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+", verbose_name=_("person")
+    )
+    manager = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+", verbose_name=_("manager")
+    )
+    created = models.DateTimeField(auto_now_add=True, verbose_name=_("created"))
 
     class Meta:
+        verbose_name = _("manager relation")
+        verbose_name_plural = _("manager relations")
         constraints = [models.UniqueConstraint(fields=["user", "manager"], name="ma_manager_once")]
 
     def __str__(self):
@@ -322,14 +395,16 @@ class EmailTemplate(models.Model):
     .. no_pii:
     """
 
-    name = models.SlugField(max_length=100, unique=True)
-    subject = models.CharField(max_length=255)
-    body_text = models.TextField()
-    body_html = models.TextField(blank=True, default="")
-    created = models.DateTimeField(auto_now_add=True)
-    modified = models.DateTimeField(auto_now=True)
+    name = models.SlugField(max_length=100, unique=True, verbose_name=_("name"))
+    subject = models.CharField(max_length=255, verbose_name=_("subject"))
+    body_text = models.TextField(verbose_name=_("plain-text body"))
+    body_html = models.TextField(blank=True, default="", verbose_name=_("HTML body"))
+    created = models.DateTimeField(auto_now_add=True, verbose_name=_("created"))
+    modified = models.DateTimeField(auto_now=True, verbose_name=_("modified"))
 
     class Meta:
+        verbose_name = _("email template")
+        verbose_name_plural = _("email templates")
         ordering = ["name"]
 
     def __str__(self):
@@ -346,18 +421,24 @@ class BulkJob(models.Model):
     .. pii_retirement: retained
     """
 
-    task_id = models.CharField(max_length=36, unique=True)
-    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
-    target_key = models.CharField(max_length=255)
-    params = models.JSONField(default=dict)
-    state = models.CharField(max_length=16, default="PENDING")
-    total = models.PositiveIntegerField(default=0)
-    done = models.PositiveIntegerField(default=0)
-    created_users = models.JSONField(default=list)
-    skipped = models.JSONField(default=list)
-    failed = models.JSONField(default=list)
-    created = models.DateTimeField(auto_now_add=True)
-    modified = models.DateTimeField(auto_now=True)
+    task_id = models.CharField(max_length=36, unique=True, verbose_name=_("task ID"))
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+", verbose_name=_("requested by")
+    )
+    target_key = models.CharField(max_length=255, verbose_name=_("target"))
+    params = models.JSONField(default=dict, verbose_name=_("parameters"))
+    state = models.CharField(max_length=16, default="PENDING", verbose_name=_("state"))
+    total = models.PositiveIntegerField(default=0, verbose_name=_("total"))
+    done = models.PositiveIntegerField(default=0, verbose_name=_("done"))
+    created_users = models.JSONField(default=list, verbose_name=_("created for"))
+    skipped = models.JSONField(default=list, verbose_name=_("skipped"))
+    failed = models.JSONField(default=list, verbose_name=_("failed"))
+    created = models.DateTimeField(auto_now_add=True, verbose_name=_("created"))
+    modified = models.DateTimeField(auto_now=True, verbose_name=_("modified"))
+
+    class Meta:
+        verbose_name = _("bulk assignment")
+        verbose_name_plural = _("bulk assignments")
 
     def __str__(self):
         return f"bulk {self.task_id} ({self.state} {self.done}/{self.total})"
