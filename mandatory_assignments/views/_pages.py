@@ -119,15 +119,24 @@ def scope_page(view):
     return wrapper
 
 
-def assignment_page(view):
-    """A page of one assignment: its target's staff only (404 for everyone else and for unknown ids)."""
+def assignment_page(view=None, *, read_only=False):
+    """
+    A page of one assignment: its target's staff only (404 for everyone else and for unknown ids). With
+    ``read_only``, also whoever may see it without managing it — a manager of the person, whose emails
+    link here.
+    """
+    if view is None:
+        return functools.partial(assignment_page, read_only=read_only)
 
     @functools.wraps(view)
     def wrapper(request, assignment_id, **kwargs):
         redirect = _guard(request)
         if redirect is not None:
             return redirect
-        assignment = _core.get_manageable_assignment(assignment_id, by=request.user)
+        if read_only:
+            assignment = _core.get_assignment(assignment_id, by=request.user)
+        else:
+            assignment = _core.get_manageable_assignment(assignment_id, by=request.user)
         if assignment is None:
             _not_found()
         target = _core.resolve_target(assignment.target_key)

@@ -245,7 +245,7 @@ def _withdraw_refusal(assignment):
     return None
 
 
-@assignment_page
+@assignment_page(read_only=True)
 def detail(request, assignment, target):
     """An assignment's page: status, cycle history, reminders with each email, audit trail, Edit, Withdraw."""
     history = _core.history_of(assignment)
@@ -265,6 +265,8 @@ def detail(request, assignment, target):
         audit=history_view.audit_rows(history["audit"]),
         edit_refusal=_edit_refusal(assignment),
         withdraw_refusal=_withdraw_refusal(assignment),
+        # A manager of the person reads the page; only the target's staff change the assignment.
+        may_change=_core.can_manage(request.user, assignment.target_key),
     )
     return render(request, "mandatory_assignments/staff/detail.html", context)
 

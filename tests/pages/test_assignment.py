@@ -130,3 +130,24 @@ def test_a_repeating_completed_assignment_can_be_withdrawn(client, people, now):
     controls.set_grade(people["learner"], COURSE, percent=0.95, passed=True)
     assert client.post(_url(assignment, "withdraw/")).status_code == 302
     assert not Assignment.objects.filter(pk=assignment.pk).exists()
+
+
+def test_a_manager_reads_their_persons_assignment_but_cannot_change_it(people, now):
+    """Managers' emails link to this page: they read it; only the target's staff edit or withdraw."""
+    learner = people["learner"]
+    manager = controls.create_user("mona_manager", email="mona@example.com", password="pw")
+    api.set_managers(learner, [manager])
+    assignment = api.assign(
+        user=learner, target=COURSE, due_date=due_in(20), assigned_by=people["course_staff"]
+    )
+    client = login(Client(), manager)
+
+    page = client.get(f"/mandatory_assignments/assignments/{assignment.pk}/")
+    edit = client.get(f"/mandatory_assignments/assignments/{assignment.pk}/edit/")
+    withdraw = client.post(f"/mandatory_assignments/assignments/{assignment.pk}/withdraw/")
+
+    assert page.status_code == 200
+    text = page.content.decode()
+    assert "/edit/" not in text and "/withdraw/" not in text
+    assert (edit.status_code, withdraw.status_code) == (404, 404)
+    assert api.get_assignments(user=learner).exists()
