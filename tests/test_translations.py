@@ -284,6 +284,18 @@ def test_the_staff_pages_speak_german(client, staff, greta_assignment):
     assert english_in(" / ".join(js_strings.values())) == []
 
 
+def test_a_completed_cycle_names_its_evidence_in_german(client, staff, greta, now):
+    assignment = api.assign(user=greta, target=COURSE, due_date=DUE, assigned_by=staff, repeat_weeks=52)
+    controls.set_grade(greta, COURSE, percent=0.9, passed=True)
+    client.force_login(staff)
+    html = german_page(
+        client, reverse("mandatory_assignments:staff-assignment", kwargs={"assignment_id": assignment.pk})
+    )
+    cycle_rows = html[html.index("Verlauf der Zyklen") : html.index("ma-reminders-title")]
+    assert "Kurs bestanden" in cycle_rows or "Bestehensgrenze erreicht" in cycle_rows
+    assert "Abgeschlossen" in html
+
+
 def test_an_english_request_gets_english_pages(client, staff, greta_assignment):
     client.force_login(staff)
     response = client.get(

@@ -30,6 +30,14 @@ CHANGE_LABELS = {
     "queued": gettext_lazy("queued"),
     "reason": gettext_lazy("reason"),
 }
+# What completed a cycle (``CompletedCycle.evidence``), in words.
+EVIDENCE_LABELS = {
+    "passing": gettext_lazy("Course passed"),
+    "passing_status": gettext_lazy("Course passed"),
+    "grade_summary": gettext_lazy("Passing grade"),
+    "grade": gettext_lazy("Passing grade"),
+    "certificate": gettext_lazy("Certificate"),
+}
 # Changes whose values are status codes, shown as the statuses' names.
 STATUS_KEYS = ("from", "to", "status")
 
@@ -47,6 +55,14 @@ def reason_text(reason):
     with ``gettext_noop`` where it is written; one the catalog does not know is shown as stored.
     """
     return _(reason) if reason else ""
+
+
+def cycles_with_evidence(cycles):
+    """The completed cycles, each with ``evidence_label``: what completed it, in words."""
+    cycles = list(cycles)
+    for cycle in cycles:
+        cycle.evidence_label = EVIDENCE_LABELS.get(cycle.evidence, cycle.evidence)
+    return cycles
 
 
 def reminder_table(assignment, deliveries):

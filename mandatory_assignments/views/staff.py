@@ -259,7 +259,7 @@ def detail(request, assignment, target):
         person=person_label(assignment.user, names.get(assignment.user_id)),
         badge=status_badge(assignment.status),
         assigned_by=person_label(assignment.assigned_by) if assignment.assigned_by_id else "",
-        cycles=history["cycles"],
+        cycles=history_view.cycles_with_evidence(history["cycles"]),
         reminders=reminders,
         other_deliveries=other_deliveries,
         audit=history_view.audit_rows(history["audit"]),
