@@ -30,6 +30,8 @@ MYSQL_URL ?= mysql://root@127.0.0.1:3306/mandatory_assignments
 PYTEST_ARGS ?=
 # coverage starts before pytest, so that what runs when Django loads the app (models, settings) counts.
 PYTEST := -m coverage run -m pytest -m "not integration" $(PYTEST_ARGS)
+# The MariaDB and Python 3.11 runs leave out the browser tests: the pages they drive are the same.
+PYTEST_NO_BROWSER := -m coverage run -m pytest -m "not integration and not browser" $(PYTEST_ARGS)
 COVERAGE_REPORT = -m coverage report
 
 help: ## display this help message
@@ -110,14 +112,14 @@ mariadb: ## start MariaDB if nothing listens on 127.0.0.1:3306
 	fi
 	@(exec 3<>/dev/tcp/127.0.0.1/3306) 2>/dev/null || { echo "MariaDB does not listen on 127.0.0.1:3306" >&2; exit 1; }
 
-test-mysql: requirements chromium mariadb gettext ## the tests on MariaDB/MySQL (pytest-django creates the test database)
+test-mysql: requirements mariadb gettext ## the tests on MariaDB/MySQL (pytest-django creates the test database)
 	DATABASE_URL=$(MYSQL_URL) $(PY) manage.py check
-	DATABASE_URL=$(MYSQL_URL) $(PY) $(PYTEST)
+	DATABASE_URL=$(MYSQL_URL) $(PY) $(PYTEST_NO_BROWSER)
 	$(PY) $(COVERAGE_REPORT)
 
-test-py311: requirements-py311 chromium gettext ## the tests on Python 3.11 (SQLite)
+test-py311: requirements-py311 gettext ## the tests on Python 3.11 (SQLite)
 	$(PY311) manage.py check
-	$(PY311) $(PYTEST)
+	$(PY311) $(PYTEST_NO_BROWSER)
 	$(PY311) $(COVERAGE_REPORT)
 
 # A real Celery worker with beat (Redis 127.0.0.1:6379), SMTP on loopback and the MariaDB test database
