@@ -38,6 +38,21 @@ def can_manage(by, target):
     return access.can_manage_target(by, targets.resolve(target))
 
 
+def manages_person(by, user):
+    """Whether ``by`` is a manager of ``user`` in the built-in relation (they read that person's pages)."""
+    return access.is_active_user(by) and reports_of(by).filter(user_id=user.pk).exists()
+
+
+def may_open_course_page(by, course_key):
+    """The staff page of a course: its staff, and with company scoping only for a course of their company."""
+    target = targets.resolve(course_key)
+    if target is None or target.type != "course" or not access.can_manage_target(by, target):
+        return False
+    if access.scoped() and not access.unrestricted(by):
+        return access.target_in_company(target, access.company_of(by))
+    return True
+
+
 def can_view_overview(by):
     """The organisation-wide overview (every target, learning paths too) is for global staff."""
     return access.is_global_staff(by) or (access.is_active_user(by) and by.is_superuser)

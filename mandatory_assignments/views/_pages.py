@@ -111,7 +111,7 @@ def scope_page(view):
             scope = Scope()
         else:
             target = _core.resolve_target(course_id)
-            if target is None or target.type != "course" or not _core.can_manage(request.user, target.key):
+            if target is None or not api.may_open_course_page(request.user, target.key):
                 _not_found()
             scope = Scope(course=target)
         return _in_viewer_zone(request, view, scope, **kwargs)
@@ -134,7 +134,13 @@ def assignment_page(view=None, *, read_only=False):
         if redirect is not None:
             return redirect
         if read_only:
+            # Staff of the target, or a manager of the person; never the person (theirs is "my" page).
             assignment = _core.get_assignment(assignment_id, by=request.user)
+            if assignment is not None and not (
+                _core.can_manage(request.user, assignment.target_key)
+                or api.manages_person(request.user, assignment.user)
+            ):
+                assignment = None
         else:
             assignment = _core.get_manageable_assignment(assignment_id, by=request.user)
         if assignment is None:
