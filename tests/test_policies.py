@@ -11,10 +11,10 @@ import pytest
 import time_machine
 from django.conf import settings
 from django.core import mail
+from django.test import TestCase
 from django.utils.module_loading import import_string
 from edx_ace import ace, policy
 from edx_ace.channel import ChannelType
-from django.test import TestCase
 from edx_ace.recipient import Recipient
 
 from mandatory_assignments import api, compat, messages, notifications
