@@ -183,18 +183,13 @@ def run_bulk_job(task_id):
     if job.state == "SUCCESS":
         return job
     params = job.params
-    created_before = list(job.created_users)
-    done_ids = {entry["id"] for entry in created_before}
+    created = list(job.created_users)
+    done_ids = {entry["id"] for entry in created}
     todo = [user_id for user_id in params["user_ids"] if user_id not in done_ids]
-    by_id = get_user_model().objects.in_bulk(todo)
+    skipped, failed = list(params["skipped"]), list(params["failed"])
     BulkJob.objects.filter(pk=job.pk).update(state="STARTED")
 
-    def record(result, state="STARTED"):
-        created = created_before + [_person_entry(row.user) for row in result.created]
-        skipped = params["skipped"] + [
-            {**_person_entry(user), "reason": str(reason)} for user, reason in result.skipped
-        ]
-        failed = params["failed"] + [_failed_entry(value, message) for value, message in result.failed]
+    def record(state="STARTED"):
         BulkJob.objects.filter(pk=job.pk).update(
             state=state,
             created_users=created,
@@ -204,20 +199,28 @@ def run_bulk_job(task_id):
         )
 
     try:
-        result = bulk_assign(
-            users=[by_id[user_id] for user_id in todo if user_id in by_id],
-            target=job.target_key,
-            due_date=params["due_date"],
-            assigned_by=job.requested_by,
-            repeat_weeks=params["repeat_weeks"],
-            note=params["note"],
-            reminders=params["reminders"],
-            progress=record,
-        )
+        # One chunk of people at a time, loaded when its turn comes: the worker's memory holds one chunk's
+        # people and rows, not the whole batch's (ids and the progress record aside).
+        for start in range(0, len(todo), BULK_CHUNK_SIZE):
+            ids = todo[start : start + BULK_CHUNK_SIZE]
+            by_id = get_user_model().objects.in_bulk(ids)
+            result = bulk_assign(
+                users=[by_id[user_id] for user_id in ids if user_id in by_id],
+                target=job.target_key,
+                due_date=params["due_date"],
+                assigned_by=job.requested_by,
+                repeat_weeks=params["repeat_weeks"],
+                note=params["note"],
+                reminders=params["reminders"],
+            )
+            created.extend(_person_entry(row.user) for row in result.created)
+            skipped.extend({**_person_entry(user), "reason": str(reason)} for user, reason in result.skipped)
+            failed.extend(_failed_entry(value, message) for value, message in result.failed)
+            record()
     except Exception:
         BulkJob.objects.filter(pk=job.pk).update(state="FAILURE")
         raise
-    record(result, state="SUCCESS")
+    record(state="SUCCESS")
     # The note is free text about people: kept only while the job may still need it.
     BulkJob.objects.filter(pk=job.pk).update(params={**params, "note": ""})
     job.refresh_from_db()
@@ -268,12 +271,14 @@ def _create_chunk(chunk, target, due_date, assigned_by, repeat_weeks, note, spec
     """
     failed, skipped = [], []
     with transaction.atomic():
-        already_enrolled = compat.enrolled_course_keys([user.pk for user, _tz in chunk], target.course_keys)
+        # The chunk's enrollments, read once: who is enrolled already, and in which mode (kept).
+        states = compat.enrollment_states([user.pk for user, _tz in chunk], target.course_keys)
+        already_enrolled = {key for key, (is_active, _mode) in states.items() if is_active}
         enrolled = []
         for user, tz in chunk:
             try:
                 with transaction.atomic():
-                    enroll(user, target)
+                    enroll(user, target, states)
             except AssignmentError as exc:
                 failed.append((user, exc.message))
             else:

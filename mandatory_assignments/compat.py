@@ -427,3 +427,38 @@ def get_active_user_by_preference(key, value):
         return None
     row = UserPreference.objects.filter(key=key, value=value, user__is_active=True).select_related("user").first()
     return row.user if row is not None else None
+
+
+# --- added for bulk enrollment (issue 10)
+
+
+def enrollment_states(user_ids, course_keys):
+    """
+    ``{(user_id, course_key_string): (is_active, mode)}`` of these people's enrollments in these courses,
+    active or not, in one query: what :func:`enroll_known` needs to know about each of them.
+    """
+    from common.djangoapps.student.models import CourseEnrollment
+
+    rows = CourseEnrollment.objects.filter(user_id__in=list(user_ids), course_id__in=list(course_keys))
+    return {
+        (user_id, str(course_id)): (is_active, mode)
+        for user_id, course_id, is_active, mode in rows.values_list("user_id", "course_id", "is_active", "mode")
+    }
+
+
+def enroll_known(user, course_key, state):
+    """
+    :func:`enroll` for a caller that read the enrollment's ``state`` (``(is_active, mode)``, or ``None``
+    for none) with :func:`enrollment_states` for a whole chunk of people in the same transaction: the same
+    rules (an active enrollment is left alone, an inactive one re-activated in its own mode), without a
+    read per person. Returns the enrollment, or ``None`` when it was left alone.
+    """
+    from common.djangoapps.student.models import CourseEnrollment, CourseEnrollmentException
+
+    if state is not None and state[0]:
+        return None
+    mode = state[1] if state is not None else None
+    try:
+        return CourseEnrollment.enroll(user, course_key, mode=mode, check_access=False)
+    except CourseEnrollmentException as exc:
+        raise EnrollmentError(str(exc) or exc.__class__.__name__) from exc
