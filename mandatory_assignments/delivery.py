@@ -10,6 +10,8 @@ when its lease runs out and sent by a later tick. The one window where a duplica
 between the SMTP hand-over and the write that marks the row sent.
 """
 
+import contextlib
+import contextvars
 import datetime
 import logging
 import smtplib
@@ -163,15 +165,16 @@ def _send_one(row, as_of):
         return Delivery.SKIPPED
     site = messages.site_for(row.user)
     message = messages.compose_for_delivery(row, site=site, as_of=as_of)
-    Delivery.objects.filter(pk=delivery_id).update(message_uuid=str(message.uuid), email=row.recipient.email)
     try:
-        with compat.emulate_http_request(site=site, user=row.recipient):
+        with compat.emulate_http_request(site=site, user=row.recipient), _handing_over(message, row) as handed:
             ace.send(message)
     except TRANSIENT_ERRORS as exc:
+        _record_attempt(delivery_id, message, row)
         log.warning("Delivery %s failed, will retry: %s", delivery_id, exc.__class__.__name__)
         return None
-    if Delivery.objects.filter(pk=delivery_id, state=Delivery.SENT).exists():
+    if handed.confirmed or Delivery.objects.filter(pk=delivery_id, state=Delivery.SENT).exists():
         return Delivery.SENT
+    _record_attempt(delivery_id, message, row)
     if _blocked_by_policy(message):
         skip(delivery_id, gettext_noop("blocked by an ACE policy (the recipient turned reminder emails off)"))
         return Delivery.SKIPPED
@@ -180,14 +183,59 @@ def _send_one(row, as_of):
     return None
 
 
+def _record_attempt(delivery_id, message, row):
+    """An attempt that did not end sent: its message id and address stay on the row, as a sent one's do."""
+    Delivery.objects.filter(pk=delivery_id).update(message_uuid=str(message.uuid), email=row.recipient.email)
+
+
 def _blocked_by_policy(message):
     """Whether edx-ace's policies deny the email channel (asked only when a message was not sent)."""
     return ChannelType.EMAIL not in policy.channels_for(message)
 
 
+class _HandOver:
+    """The email this worker is handing to edx-ace now: its delivery, and whether edx-ace confirmed it."""
+
+    def __init__(self, message_uuid, delivery_id, email):
+        self.message_uuid = message_uuid
+        self.delivery_id = delivery_id
+        self.email = email
+        self.confirmed = False
+
+
+_HANDING_OVER = contextvars.ContextVar("mandatory_assignments_handing_over", default=None)
+
+
+@contextlib.contextmanager
+def _handing_over(message, row):
+    """
+    While ``ace.send`` runs, its confirmation (``ACE_MESSAGE_SENT``, sent synchronously by edx-ace) marks
+    this delivery sent by its id, recording the message id and the address in the same write.
+    """
+    handed = _HandOver(str(message.uuid), row.pk, row.recipient.email)
+    token = _HANDING_OVER.set(handed)
+    try:
+        yield handed
+    finally:
+        _HANDING_OVER.reset(token)
+
+
 def mark_sent(message):
     """Handle ``ACE_MESSAGE_SENT``: ``message`` is edx-ace's serialisable dict of the sent message."""
     if not isinstance(message, dict) or message.get("app_label") != APP_LABEL or not message.get("uuid"):
+        return
+    handed = _HANDING_OVER.get()
+    if handed is not None and handed.message_uuid == message["uuid"]:
+        handed.confirmed = bool(
+            Delivery.objects.filter(pk=handed.delivery_id, state=Delivery.PENDING).update(
+                state=Delivery.SENT,
+                sent_at=timezone.now(),
+                message_uuid=handed.message_uuid,
+                email=handed.email,
+                worker_token="",
+                lease_until=None,
+            )
+        )
         return
     Delivery.objects.filter(message_uuid=message["uuid"], state=Delivery.PENDING).update(
         state=Delivery.SENT, sent_at=timezone.now(), worker_token="", lease_until=None

@@ -20,7 +20,7 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
-from . import compat, due_dates, email_templates, rules, targets
+from . import compat, due_dates, email_templates, preferences, rules, targets
 from .models import Reminder
 from .zones import time_zones_of, user_time_zone
 
@@ -102,6 +102,7 @@ class Prefetched:
     names: dict = field(default_factory=dict)  # person id -> profile name
     target_names: dict = field(default_factory=dict)  # target key -> display name
     templates: dict = field(default_factory=dict)  # (assignment id, days, recipient kind) -> template name
+    reminder_switches: dict = field(default_factory=dict)  # person id -> their reminder-email preference value
 
 
 _PREFETCHED = contextvars.ContextVar("mandatory_assignments_prefetched", default=None)
@@ -134,6 +135,7 @@ def _prefetch(rows):
         assignments={row.assignment_id for row in rows},
         sites={user_id: site_of_domain[domains.get(user_id)] for user_id in learners},
         languages=compat.get_preference_for_users(people, LANGUAGE_PREFERENCE),
+        reminder_switches=compat.get_preference_for_users(people, preferences.EMAIL_REMINDERS_PREFERENCE),
         time_zones=time_zones_of(list(learners)),
         names=compat.get_profile_names(people),
         target_names={key: _resolve_target_name(key) for key in {row.target_key for row in rows}},
@@ -153,6 +155,16 @@ def prefetched_for(ids, attribute):
     found = _PREFETCHED.get()
     if found is not None and set(ids) <= getattr(found, attribute):
         return found
+    return None
+
+
+def reminders_enabled_for(user_id):
+    """
+    Whether the person's reminder emails are on, from the chunk's prefetch (read when the chunk's sending
+    began); ``None`` when the prefetch does not cover the person.
+    """
+    if found := prefetched_for([user_id], "people"):
+        return preferences.reminders_enabled_value(found.reminder_switches.get(user_id))
     return None
 
 

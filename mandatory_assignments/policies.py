@@ -11,6 +11,8 @@ import logging
 from edx_ace.channel import ChannelType
 from edx_ace.policy import Policy, PolicyResult
 
+from . import message_context
+
 log = logging.getLogger(__name__)
 
 APP_LABEL = "mandatory_assignments"
@@ -27,13 +29,32 @@ class EmailReminderOptOutPolicy(Policy):
     def check(self, message):
         if getattr(message, "app_label", None) != APP_LABEL or getattr(message, "name", None) not in OPT_OUT_MESSAGES:
             return PolicyResult(deny=set())
-        user = self._recipient_user(message)
-        if user is None:
-            return PolicyResult(deny=set())
-        if not email_reminders_enabled(user):
-            log.info("Reminder email %s to user %s denied: the user turned reminder emails off", message.uuid, user.pk)
+        enabled = self._prefetched_switch(message)
+        if enabled is None:
+            user = self._recipient_user(message)
+            if user is None:
+                return PolicyResult(deny=set())
+            enabled = email_reminders_enabled(user)
+        if not enabled:
+            log.info(
+                "Reminder email %s to user %s denied: the user turned reminder emails off",
+                message.uuid,
+                message.recipient.lms_user_id,
+            )
             return PolicyResult(deny={ChannelType.EMAIL})
         return PolicyResult(deny=set())
+
+    @staticmethod
+    def _prefetched_switch(message):
+        """
+        The recipient's switch from the prefetch of the chunk the plugin is sending (no query), or
+        ``None`` outside one.
+        """
+        try:
+            user_id = int(getattr(getattr(message, "recipient", None), "lms_user_id", None))
+        except (TypeError, ValueError):
+            return None
+        return message_context.reminders_enabled_for(user_id)
 
     @staticmethod
     def _recipient_user(message):
