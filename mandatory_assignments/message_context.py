@@ -21,6 +21,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from . import compat, due_dates, email_templates, preferences, rules, targets
+from .email_wording import email_wording
 from .models import Reminder
 from .zones import time_zones_of, user_time_zone
 
@@ -103,6 +104,7 @@ class Prefetched:
     target_names: dict = field(default_factory=dict)  # target key -> display name
     templates: dict = field(default_factory=dict)  # (assignment id, days, recipient kind) -> template name
     reminder_switches: dict = field(default_factory=dict)  # person id -> their reminder-email preference value
+    memo: dict = field(default_factory=dict)  # what composing works out once per chunk (see _per_chunk)
 
 
 _PREFETCHED = contextvars.ContextVar("mandatory_assignments_prefetched", default=None)
@@ -148,6 +150,19 @@ def _prefetch(rows):
             .values_list("assignment_id", "days", "recipient", "template")
         },
     )
+
+
+def _per_chunk(key, compute):
+    """
+    ``compute()``, worked out once per chunk of deliveries being composed (the site's base context, a due
+    date in words, fixed links): the same for every email of the chunk that shares ``key``.
+    """
+    found = _PREFETCHED.get()
+    if found is None:
+        return compute()
+    if key not in found.memo:
+        found.memo[key] = compute()
+    return found.memo[key]
 
 
 def prefetched_for(ids, attribute):
@@ -302,7 +317,9 @@ def _turn_off_text(name, recipient_kind):
 
 def build_context(name, facts, recipient, recipient_kind, site, language):
     """The template context of message ``name`` to ``recipient``, rendered in ``language``."""
-    context = dict(compat.get_base_template_context(site) or {})
+    context = dict(
+        _per_chunk(("base context", getattr(site, "pk", None)), lambda: compat.get_base_template_context(site) or {})
+    )
     names = _display_names([facts.user, recipient, facts.assigned_by])
     tz = _time_zone_of(facts.user)
     days = abs(facts.reminder_days) if name in REMINDER_MESSAGES else 0
@@ -311,7 +328,9 @@ def build_context(name, facts, recipient, recipient_kind, site, language):
     target_url = targets.url_of(facts.target_key, facts.target_type)
     assignment_url = staff_assignment_url(facts.assignment_id) if to_staff and facts.assignment_id else ""
     with translation.override(language):
-        due = due_dates.describe_due(facts.due_date, tz, language)
+        due = _per_chunk(
+            ("due", facts.due_date, tz.key, language), lambda: due_dates.describe_due(facts.due_date, tz, language)
+        )
         context.update(
             {
                 "message_name": name,
@@ -350,11 +369,12 @@ def build_context(name, facts, recipient, recipient_kind, site, language):
                 "cycle": facts.cycle,
                 "status": _status_label(facts.status),
                 "status_code": facts.status,
-                "my_assignments_url": _my_assignments_url(),
+                "my_assignments_url": _per_chunk(("my assignments url",), _my_assignments_url),
                 "role_footer": _role_footer(recipient_kind, learner_name),
                 "turn_off_reminders": _turn_off_text(name, recipient_kind),
             }
         )
+        context.update(email_wording(name, context))
     for key in FORBIDDEN_CONTEXT_KEYS:
         context.pop(key, None)
     return _json_safe(context)
