@@ -39,11 +39,14 @@ def reminder_rows(assignment, specs, tz, now):
 
 
 def next_fire_at(assignment, days, tz, now):
-    """The reminder's moment for the current due date, unless it is already past (never sent late)."""
+    """
+    The reminder's moment for the current due date, unless it is already past (never sent late). A moment
+    that is exactly now is not past: the tick claims reminders whose moment is at or before its own.
+    """
     if assignment.completed_at is not None:
         return None
     moment = rules.reminder_moment(assignment.due_date, days, tz)
-    return moment if moment > now else None
+    return moment if moment >= now else None
 
 
 def reschedule_reminders(assignment, tz=None, now=None):
