@@ -77,7 +77,10 @@ def main():
         page_q, page_t = timed(client, f"/mandatory_assignments/course/{COURSE}/?status=all")
         rows.append((size, api_q, api_t, page_q, page_t))
     print(f"database: {_common.vendor_description()}")
-    print(f"{'assignments':>12} | {'REST page: queries':>18} | {'median':>8} | {'course page: queries':>20} | {'median':>8}")
+    print(
+        f"{'assignments':>12} | {'REST page: queries':>18} | {'median':>8} | "
+        f"{'course page: queries':>20} | {'median':>8}"
+    )
     for size, api_q, api_t, page_q, page_t in rows:
         print(f"{size:>12,} | {api_q:>18} | {api_t * 1000:>6.0f}ms | {page_q:>20} | {page_t * 1000:>6.0f}ms")
 
