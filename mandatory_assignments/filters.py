@@ -166,6 +166,18 @@ def _learner_of(block, course_key):
     return user_id, attrs
 
 
+def _nothing_for_viewer(course_key):
+    """
+    Whether the person making the request has no open assignment covering the course (or is anonymous):
+    then no banner is possible, and the block's user service — which reads the profile in the LMS — is
+    not asked. Outside a request (``None``) the user service decides, as before.
+    """
+    viewer = get_current_user()
+    if viewer is None:
+        return False
+    return not viewer.is_authenticated or not _banner_rows(viewer.pk, str(course_key))
+
+
 def _banner_rows(user_id, course_key):
     """The learner's open assignments covering the course, read once per request."""
     cache = RequestCache(_BANNER_CACHE)
@@ -225,6 +237,8 @@ class ShowMandatoryAssignmentBanner(PipelineStep):
             if not setting("ENABLED") or view != STUDENT_VIEW:
                 return unchanged
             course_key = _course_key_of(block)
+            if _nothing_for_viewer(course_key):
+                return unchanged
             learner_found = _learner_of(block, course_key)
             if learner_found is None:
                 return unchanged
