@@ -181,6 +181,16 @@ benchmark: requirements mariadb ## benchmarks/: one tick with 10,000 due reminde
 	$(PY) benchmarks/bulk_assign.py
 	$(PY) benchmarks/bulk_assign.py --database-url $(BENCH_MYSQL_URL)
 
+# Mutation run (tools/mutation.py): small wrong versions of delivery, the tick, reminder timing and
+# evidence, each run against the fast SQLite tests that execute the changed line; prints per module the
+# mutants killed, survived and marked equivalent (with reasons), and the survivors' diffs. Slow (tens of
+# minutes): not part of `make test` or CI. MUTATION_ARGS adds options, e.g. "--module delivery",
+# "--suite" (select from the whole SQLite suite), "--min-score 90", "--jobs 2".
+.PHONY: mutation
+MUTATION_ARGS ?=
+mutation: requirements ## mutation run over delivery, tick, reminder timing and evidence (slow; not in CI)
+	$(PY) tools/mutation.py $(MUTATION_ARGS)
+
 # ---------------------------------------------------------------------------- demo
 
 # The demo's data: var/demo.sqlite3 (relative to the repository) and the emails in var/emails/, with

@@ -239,6 +239,23 @@ def test_a_send_returns_what_it_sent_and_skipped(assignment, learner, staff):
     )
 
 
+def test_a_sent_delivery_records_the_message_id_edx_ace_reported(assignment):
+    from edx_ace.signals import ACE_MESSAGE_SENT
+
+    reported = []
+
+    def listen(sender, message, **kwargs):
+        reported.append(message["uuid"])
+
+    ACE_MESSAGE_SENT.connect(listen)
+    try:
+        pk = claimed(assignment).pk
+        assert delivery.send([pk]) == (1, 0, [])
+    finally:
+        ACE_MESSAGE_SENT.disconnect(listen)
+    assert [row(pk).message_uuid] == reported
+
+
 def test_two_emails_sent_in_one_chunk_count_two(assignment, staff):
     ids = delivery.claim([reminder(assignment), reminder(assignment, recipient=staff, kind="assigned_by")], NOW)
     assert delivery.send(ids) == (2, 0, [])
