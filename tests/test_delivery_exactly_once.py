@@ -9,6 +9,7 @@ a delivery and until when, what was sent, what was skipped and why, and when a f
 
 import datetime
 import smtplib
+import uuid
 
 import pytest
 import time_machine
@@ -33,6 +34,13 @@ class RefusingBackend(BaseEmailBackend):
 
     def send_messages(self, email_messages):
         raise smtplib.SMTPServerDisconnected("the mail server went away")
+
+
+class UnreachableBackend(BaseEmailBackend):
+    """No mail server listens (the error reaches the sending code)."""
+
+    def send_messages(self, email_messages):
+        raise ConnectionRefusedError("connection refused")
 
 
 @pytest.fixture
@@ -404,6 +412,20 @@ def test_each_failed_delivery_gets_its_own_backoff_and_the_task_waits_for_the_lo
     assert {row(tried.pk).worker_token, row(fresh.pk).worker_token} == {""}
 
 
+@pytest.mark.parametrize("backend", [REFUSING, "tests.test_delivery_exactly_once.UnreachableBackend"])
+def test_a_failed_attempt_keeps_its_address_and_message_id_on_its_own_row(assignment, staff, backend):
+    tried = claimed(assignment)
+    other = claimed(assignment, recipient=staff, kind="assigned_by")
+
+    with override_settings(EMAIL_BACKEND=backend), pytest.raises(delivery.TransientSendError):
+        delivery.send([tried.pk])
+
+    failed = row(tried.pk)
+    assert (failed.state, failed.email) == (Delivery.PENDING, "lena@example.com")
+    assert str(uuid.UUID(failed.message_uuid)) == failed.message_uuid
+    assert (row(other.pk).email, row(other.pk).message_uuid) == ("", "")
+
+
 def test_a_failed_email_is_not_counted_as_sent_because_another_one_was(assignment, staff):
     sent = claimed(assignment)
     delivery.send([sent.pk])
@@ -460,6 +482,7 @@ def test_a_confirmation_of_another_message_marks_nothing(assignment, message):
 
 def test_the_confirmation_of_this_message_marks_only_its_delivery_sent(assignment, clock):
     pk = composed(assignment)
+    delivery._take([pk], "a-worker", NOW)  # noqa: SLF001 - the worker sending it holds it
     unsent = claimed(assignment, days=1).pk
     clock.move_to(NOW + datetime.timedelta(minutes=2))
 

@@ -177,6 +177,13 @@ EQUIVALENT = {
             "the message was built inside the site (from address, platform name, links); edx-ace's email "
             "channel reads nothing of the current request when it renders and sends it"
         ),
+        "_send_one+16: or -> and": RACE
+        + (
+            "a confirmation during ace.send sets handed.confirmed and marks the row sent in one write; the "
+            "row is found sent without it only if another writer marked it while this worker held it"
+        ),
+        "mark_sent+7: drop state= from filter()": RACE
+        + "the row is pending and held by this worker while ace.send runs; the confirmation comes within it",
         "_send_one+10: drop user= from emulate_http_request()": (
             "edx-ace's email channel reads nothing of the current request's user when it renders and sends"
         ),
