@@ -1,0 +1,273 @@
+#!/usr/bin/env python
+"""
+The tick sending N due reminder emails (default 2,000; ``--emails 100000`` for the issue's full figure)
+through edx-ace to Django's locmem backend, beside bare edx-ace sending the same N messages of the same
+template and beside a minimal one-line template, measured in the same run.
+
+* plugin: one tick, ``api.run_scheduler(now)``, Celery eager in this process: claim the due reminders
+  (one delivery row each), then per chunk of ``SEND_CHUNK_SIZE`` take the rows, compose each email in
+  the recipient's language, ``ace.send`` it (policies, rendering, the locmem backend) and record it sent;
+* bare ACE, same template: ``ace.send`` of N ``edx_ace`` messages with the contexts the plugin built for
+  the same template (captured from a warm-up tick), with no policy and no receiver of ACE's "sent"
+  signal — edx-ace's own cost of rendering and handing over this template;
+* bare ACE, minimal template: the same with ``bench/templates/bench/edx_ace/minimal/`` (one line each).
+
+The bare runs are measured before and after the tick (their mean counts), so that a change of the
+machine's load during the run weighs on both sides. Templates load as in production (DEBUG off: the
+cached loader); queries inside ACE's rendering step are counted (they must be 0).
+
+    .venv/bin/python bench/tick_send.py [--emails 100000] [--warm-up 300]
+"""
+
+import contextlib
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+import _common  # noqa: E402
+import _seed  # noqa: E402
+
+NAME = "tick_send"
+COURSE = "course-v1:BenchX+SEND101+2026"
+TEMPLATES_DIR = Path(__file__).resolve().parent / "templates"
+
+
+def parse_args():
+    parser = _common.parser(__doc__.split("\n\n")[0])
+    parser.add_argument("--emails", type=int, default=2000, help="due reminders the tick sends (default 2000)")
+    parser.add_argument("--warm-up", type=int, default=300,
+                        help="emails of a first tick that warms caches and provides the bare runs' contexts")
+    parser.add_argument("--attribute", action="store_true", help="list the send's queries by the plugin line")
+    return parser.parse_args()
+
+
+class RenderWatch:
+    """Wraps ACE's rendering step: its time, the queries inside it, and (optionally) the contexts it saw."""
+
+    def __init__(self, capture=0):
+        self.seconds = 0.0
+        self.calls = 0
+        self.queries = _common.QueryCounter()
+        self.capture = capture
+        self.captured = []
+
+    @contextlib.contextmanager
+    def installed(self):
+        from edx_ace import presentation  # noqa: PLC0415
+
+        original = presentation.render
+
+        def render(channel, message):
+            if len(self.captured) < self.capture:
+                self.captured.append(
+                    (message.recipient.lms_user_id, message.recipient.email_address, message.language,
+                     dict(message.context))
+                )
+            started = time.perf_counter()
+            with self.queries.counting():
+                result = original(channel, message)
+            self.seconds += time.perf_counter() - started
+            self.calls += 1
+            return result
+
+        presentation.render = render
+        try:
+            yield self
+        finally:
+            presentation.render = original
+
+
+@contextlib.contextmanager
+def bare_ace():
+    """edx-ace alone: no policy, and the plugin's receiver of ACE_MESSAGE_SENT does nothing."""
+    from edx_ace import policy  # noqa: PLC0415
+
+    from mandatory_assignments import api  # noqa: PLC0415
+
+    policies, record = policy.policies, api.record_message_sent
+    policy.policies = list
+    api.record_message_sent = lambda message: None
+    try:
+        yield
+    finally:
+        policy.policies, api.record_message_sent = policies, record
+
+
+def send_bare(contexts, count, app_label, name):
+    from django.core import mail  # noqa: PLC0415
+    from edx_ace import ace  # noqa: PLC0415
+    from edx_ace.message import Message  # noqa: PLC0415
+    from edx_ace.recipient import Recipient  # noqa: PLC0415
+
+    mail.outbox = []
+    watch = RenderWatch()
+    with bare_ace(), watch.installed(), _common.Measure() as measured:
+        for index in range(count):
+            user_id, email, language, context = contexts[index % len(contexts)]
+            recipient = Recipient(lms_user_id=user_id, email_address=email)
+            ace.send(Message(app_label=app_label, name=name, recipient=recipient, language=language, context=context,
+                             options={"transactional": True}))
+    if len(mail.outbox) != count:
+        raise SystemExit(f"bare ACE ({name}) sent {len(mail.outbox)} of {count}")
+    measured.render = watch
+    return measured
+
+
+def run_tick(now, count, capture=0, attribute=False):
+    from django.core import mail  # noqa: PLC0415
+
+    from mandatory_assignments import api, message_context, scheduler  # noqa: PLC0415
+    from mandatory_assignments.models import Delivery  # noqa: PLC0415
+
+    mail.outbox = []
+    watch = RenderWatch(capture)
+    claim = {}
+    original_claim = scheduler.claim_due_reminders
+
+    def timed_claim(moment):
+        with _common.Measure() as measured:
+            result = original_claim(moment)
+        claim["measure"] = measured
+        return result
+
+    wording = {"seconds": 0.0}
+    original_wording = message_context.email_wording
+
+    def timed_wording(*args, **kwargs):
+        started = time.perf_counter()
+        try:
+            return original_wording(*args, **kwargs)
+        finally:
+            wording["seconds"] += time.perf_counter() - started
+
+    scheduler.claim_due_reminders = timed_claim
+    message_context.email_wording = timed_wording
+    try:
+        with watch.installed(), _common.Measure(attribute=attribute) as measured:
+            counts = api.run_scheduler(now=now)
+    finally:
+        scheduler.claim_due_reminders = original_claim
+        message_context.email_wording = original_wording
+    sent = Delivery.objects.filter(message="reminder", state=Delivery.SENT, sent_at__isnull=False).count()
+    if counts["reminders_claimed"] != count or len(mail.outbox) != count:
+        raise SystemExit(f"tick claimed {counts['reminders_claimed']}, sent {len(mail.outbox)}, expected {count}")
+    Delivery.objects.filter(message="reminder").update(message="reminder-done")  # the next count starts at 0
+    measured.render = watch
+    measured.wording = wording["seconds"]
+    measured.claim = claim["measure"]
+    measured.sent_rows = sent
+    return measured
+
+
+def main():
+    args = parse_args()
+    url = _common.database_url(NAME, args.database_url)
+    _common.setup(url)
+    from django.conf import settings  # noqa: PLC0415
+    from django.db import connection  # noqa: PLC0415
+    from django.utils import timezone  # noqa: PLC0415
+
+    settings.TEMPLATES[0]["DIRS"] = [*settings.TEMPLATES[0]["DIRS"], TEMPLATES_DIR]
+    from django.template import engines  # noqa: PLC0415
+
+    engine = engines["django"].engine
+    report = _common.Report(NAME, args)
+    report.begin(f"the tick sending {args.emails:,} due reminder emails, beside bare edx-ace")
+    loaders = [type(loader).__module__ + "." + type(loader).__name__ for loader in engine.template_loaders]
+    report.note(f"template loaders: {', '.join(loaders)} (debug {engine.debug})")
+    try:
+        now = timezone.now()
+        _people, staff, _moment = _seed.seed_due_reminders(args.warm_up, COURSE, now, "warm")
+        warm = run_tick(now, args.warm_up, capture=args.warm_up)
+        contexts = warm.render.captured
+        _seed.seed_due_reminders(args.emails, COURSE, now, "due", staff=staff)
+        send_bare(contexts, min(args.warm_up, 100), "mandatory_assignments", "reminder")  # warm-up
+        send_bare(contexts, min(args.warm_up, 100), "bench", "minimal")  # warm-up
+
+        same_before = send_bare(contexts, args.emails, "mandatory_assignments", "reminder")
+        minimal_before = send_bare(contexts, args.emails, "bench", "minimal")
+        print(f"  bare ACE before: same template {same_before.wall:.2f} s, minimal {minimal_before.wall:.2f} s")
+        tick = run_tick(now, args.emails, attribute=args.attribute)
+        print(f"  tick: {tick.wall:.2f} s ({tick.queries.total:,} queries), claim {tick.claim.wall:.2f} s")
+        same_after = send_bare(contexts, args.emails, "mandatory_assignments", "reminder")
+        minimal_after = send_bare(contexts, args.emails, "bench", "minimal")
+        print(f"  bare ACE after: same template {same_after.wall:.2f} s, minimal {minimal_after.wall:.2f} s")
+
+        n = args.emails
+
+        def row(label, runs):
+            wall = sum(run.wall for run in runs) / len(runs)
+            cpu = sum(run.cpu for run in runs) / len(runs)
+            render = sum(run.render.seconds for run in runs) / len(runs)
+            return {
+                "variant": label,
+                "emails": n,
+                "wall_s": wall,
+                "ms_per_email": 1000 * wall / n,
+                "cpu_ms_per_email": 1000 * cpu / n,
+                "render_ms_per_email": 1000 * render / n,
+                "queries_per_email": runs[0].queries.total / n,
+                "render_queries": runs[0].render.queries.total,
+                "runs_s": [round(run.wall, 3) for run in runs],
+            }
+
+        plugin = row("plugin: the tick (claim, compose, ACE, record)", [tick])
+        plugin["claim_ms_per_email"] = 1000 * tick.claim.wall / n
+        wording_ms = 1000 * tick.wording / n  # the sentences, worded in compose before ACE renders (email_wording)
+        same = row("bare ACE, the plugin's template", [same_before, same_after])
+        minimal = row("bare ACE, a minimal one-line template", [minimal_before, minimal_after])
+        plugin["x_bare"] = plugin["ms_per_email"] / same["ms_per_email"]
+        plugin["cpu_x_bare"] = plugin["cpu_ms_per_email"] / same["cpu_ms_per_email"]
+        same["x_minimal"] = same["ms_per_email"] / minimal["ms_per_email"]
+        same["cpu_x_minimal"] = same["cpu_ms_per_email"] / minimal["cpu_ms_per_email"]
+        same["render_x_minimal"] = same["render_ms_per_email"] / minimal["render_ms_per_email"]
+        # The plugin's template with its wording: what bare ACE spends on it plus the sentences the plugin
+        # translates before handing the context over (measured in the tick).
+        same["with_wording_x_minimal"] = (same["ms_per_email"] + wording_ms) / minimal["ms_per_email"]
+        same["wording_ms_per_email"] = wording_ms
+        plugin["render_x_minimal"] = plugin["render_ms_per_email"] / minimal["render_ms_per_email"]
+        rows = [plugin, same, minimal]
+        report.table(
+            f"sending {n:,} due reminder emails through edx-ace (locmem backend)",
+            [("variant", "variant", ""), ("emails", "emails", ",d"), ("wall_s", "wall s", ".2f"),
+             ("ms_per_email", "ms/email", ".2f"), ("x_bare", "× bare ACE", ".2f"),
+             ("x_minimal", "× minimal", ".2f"), ("wording_ms_per_email", "+ wording ms/email", ".3f"),
+             ("with_wording_x_minimal", "with wording × minimal", ".2f"), ("cpu_ms_per_email", "CPU ms/email", ".2f"),
+             ("cpu_x_bare", "CPU × bare", ".2f"), ("cpu_x_minimal", "CPU × minimal", ".2f"),
+             ("render_ms_per_email", "render ms/email", ".2f"), ("render_x_minimal", "render × minimal", ".2f"),
+             ("queries_per_email", "queries/email", ".2f"), ("render_queries", "queries in rendering", ",d")],
+            rows,
+            note="bare runs: mean of one run before and one after the tick; render: inside edx-ace's rendering "
+                 "step (all five parts of the email); the tick's claim takes "
+                 f"{plugin['claim_ms_per_email']:.2f} ms/email of its figure.",
+        )
+        minutes = plugin["ms_per_email"] * 100000 / 1000 / 60
+        report.note(f"at this rate one process sends 100,000 in {minutes:.1f} min "
+                    f"(one worker process; CPU time alone: {plugin['cpu_ms_per_email'] * 100000 / 60000:.1f} min)")
+        if args.attribute:
+            print("the tick's queries by plugin line:")
+            print(tick.queries.top_origins(20))
+        print("the tick's most frequent query shapes:")
+        print(tick.queries.top(12))
+        report.check("plugin ≤ 1.5× bare ACE with the same template, per email",
+                     f"{plugin['x_bare']:.2f}× (CPU {plugin['cpu_x_bare']:.2f}×)", plugin["x_bare"] <= 1.5)
+        report.check("the plugin's template ≤ 2× the minimal one (bare ACE per email, with the plugin's wording "
+                     "of the sentences counted)",
+                     f"{same['with_wording_x_minimal']:.2f}× (ACE alone {same['x_minimal']:.2f}×, CPU "
+                     f"{same['cpu_x_minimal']:.2f}×; rendering step alone {same['render_x_minimal']:.2f}×)",
+                     same["with_wording_x_minimal"] <= 2)
+        report.check("nothing read from the database while rendering",
+                     f"{plugin['render_queries']} queries in the plugin's rendering of {n:,} emails",
+                     plugin["render_queries"] == 0)
+        report.check("one worker process clears 100,000 in well under 5 minutes", f"{minutes:.1f} min", minutes < 5)
+    finally:
+        connection.close()
+        if not args.keep_db:
+            _common.drop_database(url)
+    report.write()
+
+
+if __name__ == "__main__":
+    main()
