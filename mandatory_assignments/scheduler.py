@@ -53,7 +53,9 @@ def run_scheduler(now=None):
     retried = delivery.expired_claims(now)
     counts["deliveries_retried"] = len(retried)
     counts["send_tasks"] = dispatch(claimed + retried, now)
-    log.info("mandatory_assignments tick at %s: %s", now.isoformat(), counts)
+    # An idle tick (every few minutes, all day) logs at DEBUG; one that did something at INFO.
+    log.log(logging.INFO if any(counts.values()) else logging.DEBUG,
+            "mandatory_assignments tick at %s: %s", now.isoformat(), counts)
     return counts
 
 

@@ -486,3 +486,15 @@ def test_one_chunk_of_emails_keeps_each_recipients_language_zone_and_name(staff)
     [english] = inbox("nora@example.com")
     assert "10. Dezember 2026" in german.body and "Europe/Berlin" in german.body and "Greta" in german.body
     assert "Dec. 10, 2026" in english.body and "America/New_York" in english.body and "Nora" in english.body
+
+
+def test_an_idle_tick_logs_at_debug_and_a_busy_one_at_info(staff, caplog):
+    """The tick runs every few minutes all day: operators' INFO logs show the ticks that did something."""
+    learner = controls.create_user("logged", email="logged@example.com", time_zone="UTC")
+    assign_at(at(2027, 2, 1, 9), user=learner, due_date=datetime.date(2027, 3, 10), assigned_by=staff)
+    caplog.set_level("INFO", logger="mandatory_assignments.scheduler")
+    tick(at(2027, 3, 1, 12))
+    assert [r for r in caplog.records if "tick at" in r.getMessage()] == []
+    tick(at(2027, 3, 7, 0, 5))
+    (line,) = [r for r in caplog.records if "tick at" in r.getMessage()]
+    assert line.levelname == "INFO" and "'reminders_claimed': 1" in line.getMessage()
