@@ -108,6 +108,14 @@ def get_preference_for_users(user_ids, key):
     return dict(rows.values_list("user_id", "value"))
 
 
+def preference_subquery(key, user_id_field="user_id"):
+    """One platform preference of the person, as a subquery on the outer ``user_id_field`` (``None`` when unset)."""
+    from django.db.models import OuterRef, Subquery
+    from openedx.core.djangoapps.user_api.models import UserPreference
+
+    return Subquery(UserPreference.objects.filter(user_id=OuterRef(user_id_field), key=key).values("value")[:1])
+
+
 def set_user_preference(requesting_user, key, value, username=None):
     """Set a preference through the platform API (it checks who may change it)."""
     from openedx.core.djangoapps.user_api.preferences.api import set_user_preference as platform_set

@@ -106,8 +106,8 @@ def _open_counts(user, course_key):
 # VerticalBlockRenderCompleted runs on every unit view (also inside the Learning MFE's unit iframe). For a
 # learner with an open assignment of this course (or of a learning path that includes it), the step puts
 # a short banner above the unit: the due date in the learner's terms, the status and the note. It costs
-# one indexed query per request and course (cached per request), and it never breaks the unit: any
-# failure is logged and the fragment is returned as it came.
+# one indexed query per request and course (cached per request; the learner's zone comes with it), and
+# it never breaks the unit: any failure is logged and the fragment is returned as it came.
 
 STUDENT_VIEW = "student_view"
 _BANNER_CACHE = "mandatory_assignments.courseware_banner"
@@ -117,7 +117,6 @@ _ATTR_USER_ID = "edx-platform.user_id"
 _ATTR_IS_STAFF = "edx-platform.user_is_staff"
 _ATTR_IS_GLOBAL_STAFF = "edx-platform.user_is_global_staff"
 _ATTR_ROLE = "edx-platform.user_role"
-_ATTR_PREFERENCES = "edx-platform.user_preferences"
 
 log = logging.getLogger(__name__)
 
@@ -146,12 +145,32 @@ def _masquerading(user_service, user_id, course_key):
     return bool(request_user is not None and request_user.is_authenticated and request_user.pk != user_id)
 
 
+def _viewer_attrs(user_service):
+    """
+    What the step needs of the XBlock user's ``opt_attrs``. The LMS's ``DjangoXBlockUserService`` keeps the
+    Django user and the staff flag and role it was built with (``_django_user``, ``_user_is_staff``,
+    ``_user_role``); its ``get_current_user()`` reads the profile and the preferences again on every call,
+    so those are read where the service has them, and ``get_current_user()`` is asked only where it has not.
+    """
+    django_user = getattr(user_service, "_django_user", None)
+    if django_user is None or not hasattr(user_service, "_user_is_staff") or not hasattr(user_service, "_user_role"):
+        return user_service.get_current_user().opt_attrs
+    authenticated = bool(getattr(django_user, "is_authenticated", False))
+    return {
+        _ATTR_IS_AUTHENTICATED: authenticated,
+        _ATTR_USER_ID: django_user.pk if authenticated else None,
+        _ATTR_IS_STAFF: user_service._user_is_staff,  # pylint: disable=protected-access
+        _ATTR_IS_GLOBAL_STAFF: authenticated and bool(getattr(django_user, "is_staff", False)),
+        _ATTR_ROLE: user_service._user_role,  # pylint: disable=protected-access
+    }
+
+
 def _learner_of(block, course_key):
     """``(user_id, opt_attrs)`` of the learner viewing the block, or ``None`` for anyone who gets no banner."""
     user_service = block.runtime.service(block, "user")
     if user_service is None:
         return None
-    attrs = user_service.get_current_user().opt_attrs
+    attrs = _viewer_attrs(user_service)
     user_id = attrs.get(_ATTR_USER_ID)
     if not attrs.get(_ATTR_IS_AUTHENTICATED) or not user_id:
         return None
@@ -190,12 +209,9 @@ def _banner_rows(user_id, course_key):
     return rows
 
 
-def _learner_zone(attrs):
-    """The learner's zone from the preferences the LMS hands to blocks; ``None`` when it did not."""
-    preferences = attrs.get(_ATTR_PREFERENCES)
-    if not isinstance(preferences, dict):
-        return None
-    return rules.time_zone_or_default(preferences.get("time_zone"), default_time_zone_name())
+def _learner_zone(rows):
+    """The learner's zone: their ``time_zone`` preference, read with the banner's rows; else the default."""
+    return rules.time_zone_or_default(rows[0].get("time_zone") if rows else None, default_time_zone_name())
 
 
 def banner_html(rows, tz):
@@ -242,11 +258,11 @@ class ShowMandatoryAssignmentBanner(PipelineStep):
             learner_found = _learner_of(block, course_key)
             if learner_found is None:
                 return unchanged
-            user_id, attrs = learner_found
+            user_id, _attrs = learner_found
             rows = _banner_rows(user_id, str(course_key))
             if not rows:
                 return unchanged
-            html = banner_html(rows, _learner_zone(attrs))
+            html = banner_html(rows, _learner_zone(rows))
             fragment.content = html + (fragment.content or "")
         # A unit must render whatever happens here: any error is logged and the fragment left as it was.
         except Exception:  # pylint: disable=broad-except  # noqa: BLE001

@@ -78,8 +78,10 @@ def _path_name(key_field="target_key"):
 def open_assignments_covering(user_id, course_key):
     """
     The person's open, not yet completed assignments of the course or of a learning path that includes
-    it, as dicts (``BANNER_FIELDS`` and ``path_name``), in ONE query on the (user, target) index; most
-    urgent first.
+    it, as dicts (``BANNER_FIELDS``, ``path_name`` and ``time_zone``: the person's platform preference, a
+    zone name or ``None``), in ONE query on the (user, target) index; most urgent first. The banner needs
+    nothing else: the zone comes with the rows, so the block's user service (which reads the profile and
+    the preferences in the LMS) is not asked for it.
     """
     course_key = str(course_key)
     covering = Q(target_key=course_key)
@@ -87,12 +89,12 @@ def open_assignments_covering(user_id, course_key):
     if paths is not None:
         covering |= Q(target_type="path", target_key__in=paths)
     rows = Assignment.objects.filter(covering, user_id=user_id, is_open=True, completed_at__isnull=True)
+    rows = rows.annotate(time_zone=compat.preference_subquery(compat.TIME_ZONE_PREFERENCE))
+    fields = (*BANNER_FIELDS, "time_zone")
     path_name = _path_name()
     if path_name is not None:
         rows = rows.annotate(path_name=path_name)
-        fields = (*BANNER_FIELDS, "path_name")
-    else:
-        fields = BANNER_FIELDS
+        fields = (*fields, "path_name")
     found = list(rows.order_by("deadline", "id").values(*fields))
     now = timezone.now()
     for row in found:

@@ -9,8 +9,10 @@ import logging
 import crum
 import pytest
 import time_machine
+from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AnonymousUser
 from django.db import OperationalError, connection
+from edx_django_utils.cache import RequestCache
 from lms.djangoapps.courseware.access import has_access
 from openedx_filters.learning.filters import VerticalBlockRenderCompleted
 from web_fragments.fragment import Fragment
@@ -242,6 +244,31 @@ def test_one_query_per_unit_view(course, path, learner, staff, admin, django_ass
 
     with django_assert_max_num_queries(1):
         assert "Mandatory — due" in render(block)
+
+
+def test_the_banner_reads_neither_profile_nor_preferences_again(course, learner, staff, django_assert_num_queries):
+    """The request's user comes without its profile; the zone comes with the banner's one query."""
+    assign(learner, staff)
+    block = unit_of(get_user_model().objects.get(pk=learner.pk), course)
+
+    with django_assert_num_queries(1):
+        banner = banner_of(render(block))
+
+    assert "Mandatory — due Dec. 15, 2026" in banner
+    assert "Central European Time — Europe/Berlin" in banner
+
+
+def test_a_user_service_without_the_lms_attributes_is_asked_for_the_user(course, learner, staff, admin):
+    """Another runtime's user service: the step reads the XBlock user's attributes as the LMS hands them."""
+    assign(learner, staff)
+    staff_unit, learner_unit = unit_of(admin, course), unit_of(learner, course)
+    for unit in (staff_unit, learner_unit):
+        service = unit.runtime.service(unit, "user")
+        unit.runtime._services["user"] = type("OtherUserService", (), {"get_current_user": service.get_current_user})()
+
+    assert "Mandatory — due Dec. 15, 2026" in render(learner_unit)
+    RequestCache.clear_all_namespaces()
+    assert render(staff_unit) == UNIT_HTML
 
 
 def test_several_units_of_one_request_share_the_query(course, learner, staff, django_assert_max_num_queries):
