@@ -277,6 +277,9 @@ def _reason_not_due(assignment, reminder, now):
         return gettext_noop("the assignment is completed")
     if reminder.days < 0 and now < assignment.deadline:
         return gettext_noop("not overdue")
+    if reminder.days >= 0 and now >= assignment.deadline:
+        # A reminder before the deadline found after it (the tick was down): its wording would be false.
+        return gettext_noop("the due date has passed")
     return None
 
 

@@ -498,3 +498,41 @@ def test_an_idle_tick_logs_at_debug_and_a_busy_one_at_info(staff, caplog):
     tick(at(2027, 3, 7, 0, 5))
     (line,) = [r for r in caplog.records if "tick at" in r.getMessage()]
     assert line.levelname == "INFO" and "'reminders_claimed': 1" in line.getMessage()
+
+
+def test_a_reminder_before_the_deadline_found_after_it_is_skipped_and_dunning_speaks(staff):
+    """The tick was down across the deadline: "due in 3 days" would be false; the overdue email goes out."""
+    learner = controls.create_user("late", email="late@example.com")
+    assign_at(
+        at(2026, 11, 30),
+        user=learner,
+        due_date=datetime.date(2026, 12, 10),
+        assigned_by=staff,
+        reminders=[{"days": 3, "recipient": "student"}, {"days": -1, "recipient": "student"}],
+    )
+    mail.outbox.clear()
+    tick(at(2026, 12, 11, 0, 5))  # first tick after the deadline (the end of 10 December)
+    [email] = inbox("late@example.com")
+    assert email.subject.startswith("Overdue:")
+    stale = Delivery.objects.get(user=learner, message="reminder")
+    assert (stale.state, stale.reason) == ("skipped", "the due date has passed")
+
+
+def test_a_reminder_claimed_before_the_deadline_and_retried_after_it_is_not_sent(staff, smtp_server):
+    learner = controls.create_user("retry", email="retry@example.com")
+    assign_at(
+        at(2026, 11, 30),
+        user=learner,
+        due_date=datetime.date(2026, 12, 10),
+        assigned_by=staff,
+        reminders=[{"days": 0, "recipient": "student"}],
+    )
+    smtp = {"EMAIL_BACKEND": "django.core.mail.backends.smtp.EmailBackend", "EMAIL_HOST": "127.0.0.1"}
+    with override_settings(EMAIL_PORT=1, **smtp):  # connection refused all of the due day
+        tick(at(2026, 12, 10, 0, 1))
+    assert Delivery.objects.get(user=learner, message="reminder").state == "pending"
+    with override_settings(EMAIL_PORT=smtp_server.port, **smtp):
+        tick(at(2026, 12, 11, 0, 5))  # the retry comes after the deadline: "due today" is no longer true
+    assert smtp_server.messages == []
+    stale = Delivery.objects.get(user=learner, message="reminder")
+    assert (stale.state, stale.reason) == ("skipped", "the due date has passed")
