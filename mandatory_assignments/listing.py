@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 from django.apps import apps
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
 from django.db.models import Case, CharField, Count, IntegerField, OuterRef, Q, Subquery, TextField, Value, When
 from django.db.models.functions import Coalesce, NullIf
 from django.utils import timezone
@@ -245,13 +246,87 @@ def sort_assignments(qs, sort=DEFAULT_SORT, *, descending=False, now=None):
 
 def status_counts(qs, *, now=None):
     """
-    ``{"assigned": n, "in_progress": n, "completed": n, "overdue": n, "total": n}`` for ``qs``, in one
-    aggregate query. For the counts beside a filtered list, pass the list's queryset filtered with
-    ``status="all"``, so that every status is counted under the other filters.
+    ``{"assigned": n, "in_progress": n, "completed": n, "overdue": n, "total": n}`` for ``qs``. For the
+    counts beside a filtered list, pass the list's queryset filtered with ``status="all"``, so that every
+    status is counted under the other filters.
+
+    Three counts, each a range of the (target, completed, deadline, progressed) index where the list is a
+    target's: completed; overdue (not completed, deadline passed); and before the deadline, of which
+    ``COUNT(progressed_at)`` are in progress. One aggregate with a condition per status instead made the
+    database evaluate four conditions on every row (about 2.5× slower at 100,000 rows).
     """
     now = now or timezone.now()
-    aggregates = {name: Count("pk", filter=api.status_q([name], now=now)) for name in STATUSES}
-    return qs.order_by().aggregate(total=Count("pk"), **aggregates)
+    qs = qs.order_by()
+    completed = qs.filter(completed_at__isnull=False).count()
+    overdue = qs.filter(completed_at__isnull=True, deadline__lte=now).count()
+    before = qs.filter(completed_at__isnull=True, deadline__gt=now).aggregate(
+        rows=Count("pk"), progressed=Count("progressed_at")
+    )
+    counts = {
+        ASSIGNED: before["rows"] - before["progressed"],
+        IN_PROGRESS: before["progressed"],
+        COMPLETED: completed,
+        OVERDUE: overdue,
+    }
+    return {"total": sum(counts.values()), **{name: counts[name] for name in STATUSES}}
+
+
+def count_from_status_counts(counts, status=None):
+    """
+    The number of rows a ``status`` filter selects, from :func:`status_counts` of the same rows under the
+    other filters: the sum of the selected statuses' counts (every status add up to ``total``), so that a
+    page showing the counts needs no second count of the list.
+    """
+    statuses = parse_statuses(status)
+    if statuses is None:
+        return counts["total"]
+    return sum(counts[name] for name in statuses)
+
+
+# Pages --------------------------------------------------------------------------------------------
+
+
+class ListPaginator(Paginator):
+    """
+    Django's ``Paginator`` for the staff lists (the REST list and the staff pages), whose page costs the
+    same at 1,000 rows and at 100,000:
+
+    - a page's ids are read first (only the order's keys: the database sorts or walks an index of ids,
+      not whole rows with their names), then that page's rows with everything they show, by id, in one
+      more query;
+    - a page in the second half of the list is read from the end, in the reversed order (every order of
+      :func:`sort_assignments` ends with the id, so the reverse is exact), so that the last page costs
+      what the first one does instead of skipping every row before it;
+    - ``count`` may be given when the caller knows it (the staff pages sum the status counts they show).
+    """
+
+    def __init__(self, object_list, per_page, *args, count=None, **kwargs):
+        super().__init__(object_list, per_page, *args, **kwargs)
+        if count is not None:
+            self.count = count  # Paginator.count is a cached_property: this is its value
+
+    def page(self, number):
+        number = self.validate_number(number)
+        bottom = (number - 1) * self.per_page
+        top = bottom + self.per_page
+        if top + self.orphans >= self.count:
+            top = self.count
+        return self._get_page(self.rows(bottom, top), number, self)
+
+    def rows(self, bottom, top):
+        """Rows ``bottom`` to ``top`` (exclusive) of the list, in its order."""
+        if top <= bottom:
+            return []
+        rows = self.object_list
+        if bottom > self.count - top:  # nearer the end: read that part of the reversed list
+            ids = list(rows.reverse().values_list("pk", flat=True)[self.count - top : self.count - bottom])
+            ids.reverse()
+        else:
+            ids = list(rows.values_list("pk", flat=True)[bottom:top])
+        if not ids:
+            return []
+        by_id = {row.pk: row for row in rows.order_by().filter(pk__in=ids)}
+        return [by_id[pk] for pk in ids if pk in by_id]
 
 
 # CSV export ---------------------------------------------------------------------------------------

@@ -97,6 +97,14 @@ class Assignment(models.Model):
             models.Index(fields=["target_key", "deadline"], name="ma_target_deadline"),
             models.Index(fields=["deadline"], name="ma_deadline"),
             models.Index(fields=["recorded_status", "deadline"], name="ma_status_deadline"),
+            # The staff lists (listing.py): a target's rows in the lists' order (due date, then the id that
+            # every index entry ends with), the whole list's order, and the columns a status is computed
+            # from, so that counting a target's rows per status reads the index alone.
+            models.Index(fields=["target_key", "due_date"], name="ma_target_due"),
+            models.Index(fields=["due_date"], name="ma_due"),
+            models.Index(
+                fields=["target_key", "completed_at", "deadline", "progressed_at"], name="ma_target_status_cols"
+            ),
         ]
         ordering = ["due_date", "id"]
 

@@ -175,12 +175,13 @@ def test_with_names_annotates_person_and_target_names(world, django_assert_num_q
     assert rows[world["carl_fire"].pk].target_name == "Fire Drill"
 
 
-def test_status_counts_in_one_query(world, django_assert_num_queries):
+def test_status_counts_in_three_range_counts(world, django_assert_num_queries):
+    """Completed, overdue, and before the deadline (of which those in progress): each a range of an index."""
     controls.set_grade(world["bob"], COURSE, percent=0.9, passed=True)
     controls.complete_block(world["anna"], COURSE)
     everything = listing.filter_assignments(api.get_assignments(), status="all")
 
-    with django_assert_num_queries(1):
+    with django_assert_num_queries(3):
         counts = listing.status_counts(everything)
 
     # Anna's path includes the course she worked in: both of her assignments are in progress.
@@ -273,3 +274,88 @@ def test_person_matching(world):
     assert listing.person_matching(str(world["carl"].pk)) == world["carl"]
     assert listing.person_matching("nobody") is None
     assert listing.person_matching("") is None
+
+
+# Pages and the cost of a page ----------------------------------------------------------------------
+
+
+@pytest.fixture
+def many(world, admin):
+    """Eleven more people on the course with due dates that repeat (so that ties are broken by the id)."""
+    rows = [world[key] for key in ("anna_safe", "bob_safe", "carl_fire", "anna_path")]
+    for index in range(11):
+        person = controls.create_user(f"p{index:02d}", email=f"p{index:02d}@example.com")
+        rows.append(api.assign(user=person, target=COURSE, due_date=due_in(7 + index % 3), assigned_by=admin))
+    controls.complete_block(world["bob"], COURSE)
+    controls.set_grade(rows[5].user, COURSE, percent=0.9, passed=True)
+    return rows
+
+
+@pytest.mark.parametrize("sort", ["due_date", "-due_date", "status", "-status", "person", "-person"])
+@pytest.mark.parametrize("per_page", [1, 4, 6])
+def test_every_page_read_from_either_end_is_the_page_in_the_lists_order(many, sort, per_page):
+    from django.core.paginator import Paginator
+
+    params = listing.params_from_query({"sort": sort, "status": "all"})
+    rows = listing.sort_assignments(
+        listing.with_names(listing.filter_assignments(api.get_assignments(), **params.filters)),
+        params.sort,
+        descending=params.descending,
+    )
+    expected = Paginator(rows, per_page)
+    paginator = listing.ListPaginator(rows, per_page)
+
+    assert paginator.count == expected.count == 15
+    assert paginator.num_pages == expected.num_pages
+    for number in expected.page_range:
+        page = paginator.page(number)
+        assert ids(page) == ids(expected.page(number)), f"page {number}"
+        assert all(row.person_name is None or isinstance(row.person_name, str) for row in page)
+
+
+def test_a_page_costs_the_same_queries_at_either_end_and_takes_a_given_count(many, django_assert_num_queries):
+    rows = listing.sort_assignments(listing.with_names(listing.filter_assignments(api.get_assignments())))
+    total = rows.count()
+    paginator = listing.ListPaginator(rows, 4, count=total)
+
+    for number in (1, paginator.num_pages):
+        # The page's ids, its rows (users joined), their reminders: no count, the caller gave it.
+        with django_assert_num_queries(3):
+            assert len(list(paginator.page(number))) > 0
+    assert ids(paginator.page(paginator.num_pages)) == ids(rows)[4 * (paginator.num_pages - 1) :]
+
+
+def test_the_count_of_a_filtered_list_is_the_sum_of_its_statuses(many):
+    base = api.get_assignments()
+    counts = listing.status_counts(listing.filter_assignments(base, status="all"))
+
+    for status in (None, "all", "completed", "assigned,overdue", "in_progress,assigned", "overdue"):
+        assert (
+            listing.count_from_status_counts(counts, status) == listing.filter_assignments(base, status=status).count()
+        ), status
+
+
+def test_merged_status_conditions_select_what_each_status_alone_selects(many):
+    import itertools
+
+    from mandatory_assignments.rules import STATUSES
+
+    base = api.get_assignments()
+    alone = {status: set(ids(base.filter(api.status_q([status])))) for status in STATUSES}
+    with time_machine.travel(datetime.datetime(2026, 12, 9, 12, 0, tzinfo=datetime.UTC)):  # some overdue
+        late = {status: set(ids(base.filter(api.status_q([status])))) for status in STATUSES}
+        for size in range(1, 5):
+            for chosen in itertools.combinations(STATUSES, size):
+                assert set(ids(base.filter(api.status_q(chosen)))) == set().union(*(late[s] for s in chosen))
+    for size in range(1, 5):
+        for chosen in itertools.combinations(STATUSES, size):
+            assert set(ids(base.filter(api.status_q(chosen)))) == set().union(*(alone[s] for s in chosen))
+    assert late["overdue"] and alone["in_progress"] and alone["completed"]
+
+
+def test_global_staff_see_everything_without_a_condition_on_the_rows(world, admin):
+    """An always-true condition OR-ed with their own rows made every list a full scan of the table."""
+    sql = str(api.get_assignments(by=admin).query)
+
+    assert "WHERE" not in sql
+    assert len(ids(api.get_assignments(by=admin))) == 4

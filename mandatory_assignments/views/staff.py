@@ -8,7 +8,6 @@ adds the people autocomplete and the reminders editor's add/remove without a rou
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -135,7 +134,9 @@ def overview(request, scope):
     rows = listing.filter_assignments(base, **filters)
     counts = listing.status_counts(listing.filter_assignments(base, **{**filters, "status": listing.ALL}))
     rows = listing.sort_assignments(listing.with_names(rows), params.sort, descending=params.descending)
-    page = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
+    # The list's length is the sum of the selected statuses' counts: no second count of the same rows.
+    count = listing.count_from_status_counts(counts, filters.get("status"))
+    page = listing.ListPaginator(rows, PAGE_SIZE, count=count).get_page(request.GET.get("page"))
     selected = _selected_statuses(params)
     query = dict(request.GET.lists())
     context = page_context(

@@ -36,6 +36,12 @@ LIST_PARAMETERS = [
 ]
 
 
+class AssignmentListPagination(AssignmentPagination):
+    """The list's pages read as ``listing.ListPaginator`` reads them: the last page costs what the first does."""
+
+    django_paginator_class = listing.ListPaginator
+
+
 def visible_listing(request):
     """The assignments the request asks for (filters and sort of ``listing``) among those the caller may see."""
     params = listing.params_from_query(request.query_params)
@@ -71,7 +77,7 @@ class AssignmentListView(MandatoryAssignmentsAPIView):
     ``POST assignments/``: assign a target to one person (by username or email address).
     """
 
-    pagination_class = AssignmentPagination
+    pagination_class = AssignmentListPagination
 
     @extend_schema(parameters=LIST_PARAMETERS, responses=AssignmentSerializer(many=True))
     def get(self, request):
