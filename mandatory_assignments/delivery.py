@@ -15,8 +15,10 @@ import contextvars
 import datetime
 import logging
 import smtplib
+import time
 import uuid
 
+from django.db import InterfaceError, OperationalError, connection
 from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext_noop
@@ -220,6 +222,38 @@ def _handing_over(message, row):
         _HANDING_OVER.reset(token)
 
 
+# MySQL/MariaDB errors after which the same write may succeed: lock wait timeout, deadlock, server gone
+# away, connection lost (also while reconnecting: cannot connect).
+_RETRYABLE_WRITE_ERRORS = {1205, 1213, 2002, 2003, 2006, 2013}
+
+
+def _retryable(exc):
+    code = exc.args[0] if exc.args and isinstance(exc.args[0], int) else None
+    return code in _RETRYABLE_WRITE_ERRORS
+
+
+def _write_after_hand_over(write):
+    """
+    Run ``write`` — the record that an email was handed over — until it succeeds. The email is out: losing
+    this write to a deadlock (the tick re-leasing rows in the same index) or to a database restart would
+    leave the row pending, and a later attempt would send the email again. Retried with a growing pause
+    for up to half a lease (after a lease another worker may take the row); outside a transaction only.
+    """
+    deadline = time.monotonic() + setting("DELIVERY_LEASE_SECONDS") / 2
+    pause = 0.05
+    while True:
+        try:
+            return write()
+        except (OperationalError, InterfaceError) as exc:
+            if connection.in_atomic_block or not _retryable(exc) or time.monotonic() + pause > deadline:
+                raise
+            log.warning("Recording a sent email failed (%s), retrying in %.2f s", exc.args[0], pause)
+            if exc.args[0] not in (1205, 1213):
+                connection.close()  # the next query opens a new connection
+            time.sleep(pause)
+            pause = min(pause * 2, 2.0)
+
+
 def mark_sent(message):
     """Handle ``ACE_MESSAGE_SENT``: ``message`` is edx-ace's serialisable dict of the sent message."""
     if not isinstance(message, dict) or message.get("app_label") != APP_LABEL or not message.get("uuid"):
@@ -227,16 +261,20 @@ def mark_sent(message):
     handed = _HANDING_OVER.get()
     if handed is not None and handed.message_uuid == message["uuid"]:
         handed.confirmed = bool(
-            Delivery.objects.filter(pk=handed.delivery_id, state=Delivery.PENDING).update(
-                state=Delivery.SENT,
-                sent_at=timezone.now(),
-                message_uuid=handed.message_uuid,
-                email=handed.email,
-                worker_token="",
-                lease_until=None,
+            _write_after_hand_over(
+                lambda: Delivery.objects.filter(pk=handed.delivery_id, state=Delivery.PENDING).update(
+                    state=Delivery.SENT,
+                    sent_at=timezone.now(),
+                    message_uuid=handed.message_uuid,
+                    email=handed.email,
+                    worker_token="",
+                    lease_until=None,
+                )
             )
         )
         return
-    Delivery.objects.filter(message_uuid=message["uuid"], state=Delivery.PENDING).update(
-        state=Delivery.SENT, sent_at=timezone.now(), worker_token="", lease_until=None
+    _write_after_hand_over(
+        lambda: Delivery.objects.filter(message_uuid=message["uuid"], state=Delivery.PENDING).update(
+            state=Delivery.SENT, sent_at=timezone.now(), worker_token="", lease_until=None
+        )
     )
