@@ -105,6 +105,8 @@ class Assignment(models.Model):
             models.Index(
                 fields=["target_key", "completed_at", "deadline", "progressed_at"], name="ma_target_status_cols"
             ),
+            # The same for every target (the organisation's page): its counts read ranges of this index.
+            models.Index(fields=["completed_at", "deadline", "progressed_at"], name="ma_status_cols"),
         ]
         ordering = ["due_date", "id"]
 
