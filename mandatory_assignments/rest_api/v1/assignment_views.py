@@ -31,8 +31,14 @@ LIST_PARAMETERS = [
     OpenApiParameter("course_id", str, description="A course key: its assignments and those of paths containing it."),
     OpenApiParameter("user", str, description="One person: username, email address or id."),
     OpenApiParameter("q", str, description="Search in the person's username, name and email and the target."),
-    OpenApiParameter("sort", str, enum=["due_date", "-due_date", "status", "-status", "person", "-person"]),
-    OpenApiParameter("order", str, enum=["asc", "desc"]),
+    # Empty, as a form submits an unset field: the default, like every other parameter left empty.
+    OpenApiParameter(
+        "sort",
+        str,
+        enum=["", "due_date", "-due_date", "status", "-status", "person", "-person"],
+        description="Empty: due_date.",
+    ),
+    OpenApiParameter("order", str, enum=["", "asc", "desc"], description="Empty: asc (or as sort says)."),
 ]
 
 

@@ -12,6 +12,7 @@ from drf_spectacular.utils import extend_schema
 from edx_rest_framework_extensions.auth.jwt.authentication import JwtAuthentication
 from edx_rest_framework_extensions.auth.session.authentication import SessionAuthenticationAllowInactiveUser
 from edx_rest_framework_extensions.permissions import NotJwtRestrictedApplication
+from rest_framework import exceptions
 from rest_framework.parsers import JSONParser
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.renderers import JSONRenderer
@@ -81,6 +82,22 @@ def managed_target(by, key, field="target"):
     if access.scoped() and not access.unrestricted(by) and not access.target_in_company(target, access.company_of(by)):
         raise api.AssignmentError("other_company", _("This course belongs to another company."), field)
     return target
+
+
+class UnknownPathView(MandatoryAssignmentsAPIView):
+    """
+    Any path under the API that names no endpoint (``assignments/-1/``, ``assignments/abc/``, a typo):
+    404 in the API's error shape, whatever the method, instead of Django's HTML page. It reveals nothing,
+    so it answers before authentication; not an operation of the API (no schema).
+    """
+
+    authentication_classes = ()
+    permission_classes = (permissions.FeatureEnabled,)
+    schema = None
+
+    def initial(self, request, *args, **kwargs):
+        super().initial(request, *args, **kwargs)
+        raise exceptions.NotFound()
 
 
 class MyPreferencesView(MandatoryAssignmentsAPIView):
