@@ -161,6 +161,28 @@ def run_tick(now, count, capture=0, attribute=False):
     return measured
 
 
+def committed_writes(count):
+    """
+    The reference for the plugin's one write an email: ``count`` UPDATEs of a sent delivery by its id, each
+    committed on its own (autocommit), as the mark after a hand-over is — what the database charges for
+    making one small write durable (on SQLite a journal and its fsyncs; on MariaDB the redo log's flush).
+    """
+    from django.db import connection  # noqa: PLC0415
+    from django.utils import timezone  # noqa: PLC0415
+
+    from mandatory_assignments.models import Delivery  # noqa: PLC0415
+
+    ids = list(Delivery.objects.filter(state=Delivery.SENT).order_by("id").values_list("id", flat=True)[:count])
+    table = connection.ops.quote_name(Delivery._meta.db_table)
+    sql = f"UPDATE {table} SET sent_at = %s WHERE id = %s"
+    moment = Delivery._meta.get_field("sent_at").get_db_prep_save(timezone.now(), connection)
+    with _common.Measure() as measured:
+        for index in range(count):
+            with connection.cursor() as cursor:
+                cursor.execute(sql, [moment, ids[index % len(ids)]])
+    return measured
+
+
 def main():
     args = parse_args()
     url = _common.database_url(NAME, args.database_url)
@@ -191,6 +213,8 @@ def main():
         print(f"  bare ACE before: same template {same_before.wall:.2f} s, minimal {minimal_before.wall:.2f} s")
         tick = run_tick(now, args.emails, attribute=args.attribute)
         print(f"  tick: {tick.wall:.2f} s ({tick.queries.total:,} queries), claim {tick.claim.wall:.2f} s")
+        writes = committed_writes(args.emails)
+        print(f"  {args.emails:,} committed writes alone: {writes.wall:.2f} s")
         same_after = send_bare(contexts, args.emails, "mandatory_assignments", "reminder")
         minimal_after = send_bare(contexts, args.emails, "bench", "minimal")
         print(f"  bare ACE after: same template {same_after.wall:.2f} s, minimal {minimal_after.wall:.2f} s")
@@ -228,14 +252,25 @@ def main():
         same["with_wording_x_minimal"] = (same["ms_per_email"] + wording_ms) / minimal["ms_per_email"]
         same["wording_ms_per_email"] = wording_ms
         plugin["render_x_minimal"] = plugin["render_ms_per_email"] / minimal["render_ms_per_email"]
-        rows = [plugin, same, minimal]
+        write = {
+            "variant": "reference: one committed write an email alone (UPDATE by id, autocommit)",
+            "emails": n,
+            "wall_s": writes.wall,
+            "ms_per_email": 1000 * writes.wall / n,
+            "cpu_ms_per_email": 1000 * writes.cpu / n,
+            "queries_per_email": writes.queries.total / n,
+            "runs_s": [round(writes.wall, 3)],
+        }
+        plugin["without_write_x_bare"] = (plugin["ms_per_email"] - write["ms_per_email"]) / same["ms_per_email"]
+        rows = [plugin, same, minimal, write]
         report.table(
             f"sending {n:,} due reminder emails through edx-ace (locmem backend)",
             [("variant", "variant", ""), ("emails", "emails", ",d"), ("wall_s", "wall s", ".2f"),
              ("ms_per_email", "ms/email", ".2f"), ("x_bare", "× bare ACE", ".2f"),
              ("x_minimal", "× minimal", ".2f"), ("wording_ms_per_email", "+ wording ms/email", ".3f"),
              ("with_wording_x_minimal", "with wording × minimal", ".2f"), ("cpu_ms_per_email", "CPU ms/email", ".2f"),
-             ("cpu_x_bare", "CPU × bare", ".2f"), ("cpu_x_minimal", "CPU × minimal", ".2f"),
+             ("cpu_x_bare", "CPU × bare", ".2f"), ("without_write_x_bare", "× bare without the write", ".2f"),
+             ("cpu_x_minimal", "CPU × minimal", ".2f"),
              ("render_ms_per_email", "render ms/email", ".2f"), ("render_x_minimal", "render × minimal", ".2f"),
              ("queries_per_email", "queries/email", ".2f"), ("render_queries", "queries in rendering", ",d")],
             rows,
@@ -252,7 +287,9 @@ def main():
         print("the tick's most frequent query shapes:")
         print(tick.queries.top(12))
         report.check("plugin ≤ 1.5× bare ACE with the same template, per email",
-                     f"{plugin['x_bare']:.2f}× (CPU {plugin['cpu_x_bare']:.2f}×)", plugin["x_bare"] <= 1.5)
+                     f"{plugin['x_bare']:.2f}× (CPU {plugin['cpu_x_bare']:.2f}×; the committed write alone "
+                     f"{write['ms_per_email']:.2f} ms/email, without it {plugin['without_write_x_bare']:.2f}×)",
+                     plugin["x_bare"] <= 1.5)
         report.check("the plugin's template ≤ 2× the minimal one (bare ACE per email, with the plugin's wording "
                      "of the sentences counted)",
                      f"{same['with_wording_x_minimal']:.2f}× (ACE alone {same['x_minimal']:.2f}×, CPU "

@@ -254,24 +254,47 @@ def _write_after_hand_over(write):
             pause = min(pause * 2, 2.0)
 
 
+# The columns the write after a hand-over sets, and those its condition reads.
+_SENT_COLUMNS = ("state", "sent_at", "message_uuid", "email", "worker_token", "lease_until")
+
+
+def _mark_handed_over_sent(delivery_id, message_uuid, email):
+    """
+    The one write an email costs: the delivery, still pending, marked sent with its message id and
+    address — ``Delivery.objects.filter(pk=delivery_id, state=PENDING).update(state=SENT, sent_at=now,
+    message_uuid=…, email=…, worker_token="", lease_until=None)``, as one UPDATE whose SQL is built once
+    per connection vendor (building it through the ORM cost more than running it). Returns the rows
+    changed (0 or 1).
+    """
+    db = connection
+    sql = _SENT_SQL.get(db.vendor)
+    if sql is None:
+        quote = db.ops.quote_name
+        column = {name: quote(Delivery._meta.get_field(name).column) for name in (*_SENT_COLUMNS, "id")}
+        sql = _SENT_SQL[db.vendor] = (
+            f"UPDATE {quote(Delivery._meta.db_table)} SET "
+            + ", ".join(f"{column[name]} = %s" for name in _SENT_COLUMNS)
+            + f" WHERE {column['id']} = %s AND {column['state']} = %s"
+        )
+    values = (Delivery.SENT, timezone.now(), message_uuid, email, "", None)
+    fields = [Delivery._meta.get_field(name) for name in _SENT_COLUMNS]
+    params = [field.get_db_prep_save(value, db) for field, value in zip(fields, values, strict=True)]
+    with db.cursor() as cursor:
+        cursor.execute(sql, [*params, delivery_id, Delivery.PENDING])
+        return cursor.rowcount
+
+
+_SENT_SQL = {}
+
+
 def mark_sent(message):
     """Handle ``ACE_MESSAGE_SENT``: ``message`` is edx-ace's serialisable dict of the sent message."""
     if not isinstance(message, dict) or message.get("app_label") != APP_LABEL or not message.get("uuid"):
         return
     handed = _HANDING_OVER.get()
     if handed is not None and handed.message_uuid == message["uuid"]:
-        handed.confirmed = bool(
-            _write_after_hand_over(
-                lambda: Delivery.objects.filter(pk=handed.delivery_id, state=Delivery.PENDING).update(
-                    state=Delivery.SENT,
-                    sent_at=timezone.now(),
-                    message_uuid=handed.message_uuid,
-                    email=handed.email,
-                    worker_token="",
-                    lease_until=None,
-                )
-            )
-        )
+        write = lambda: _mark_handed_over_sent(handed.delivery_id, handed.message_uuid, handed.email)  # noqa: E731
+        handed.confirmed = bool(_write_after_hand_over(write))
         return
     _write_after_hand_over(
         lambda: Delivery.objects.filter(message_uuid=message["uuid"], state=Delivery.PENDING).update(
