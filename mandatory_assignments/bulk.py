@@ -200,23 +200,26 @@ def run_bulk_job(task_id):
 
     try:
         # One chunk of people at a time, loaded when its turn comes: the worker's memory holds one chunk's
-        # people and rows, not the whole batch's (ids and the progress record aside).
+        # people and rows, not the whole batch's (ids and the progress record aside). A chunk and the
+        # job's progress commit together: a worker killed after a chunk's assignments were written but
+        # before its progress was would leave a re-run to find them "already assigned".
         for start in range(0, len(todo), BULK_CHUNK_SIZE):
             ids = todo[start : start + BULK_CHUNK_SIZE]
-            by_id = get_user_model().objects.in_bulk(ids)
-            result = bulk_assign(
-                users=[by_id[user_id] for user_id in ids if user_id in by_id],
-                target=job.target_key,
-                due_date=params["due_date"],
-                assigned_by=job.requested_by,
-                repeat_weeks=params["repeat_weeks"],
-                note=params["note"],
-                reminders=params["reminders"],
-            )
-            created.extend(_person_entry(row.user) for row in result.created)
-            skipped.extend({**_person_entry(user), "reason": str(reason)} for user, reason in result.skipped)
-            failed.extend(_failed_entry(value, message) for value, message in result.failed)
-            record()
+            with transaction.atomic():
+                by_id = get_user_model().objects.in_bulk(ids)
+                result = bulk_assign(
+                    users=[by_id[user_id] for user_id in ids if user_id in by_id],
+                    target=job.target_key,
+                    due_date=params["due_date"],
+                    assigned_by=job.requested_by,
+                    repeat_weeks=params["repeat_weeks"],
+                    note=params["note"],
+                    reminders=params["reminders"],
+                )
+                created.extend(_person_entry(row.user) for row in result.created)
+                skipped.extend({**_person_entry(user), "reason": str(reason)} for user, reason in result.skipped)
+                failed.extend(_failed_entry(value, message) for value, message in result.failed)
+                record()
     except Exception:
         BulkJob.objects.filter(pk=job.pk).update(state="FAILURE")
         raise

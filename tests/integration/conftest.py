@@ -552,6 +552,7 @@ def seed_due_reminders(count, *, prefix, course_key, due_date, fire_at, assigned
     """
     import zoneinfo
 
+    from common.djangoapps.student.models import UserProfile
     from django.contrib.auth import get_user_model
 
     from mandatory_assignments import rules
@@ -571,6 +572,9 @@ def seed_due_reminders(count, *, prefix, course_key, due_date, fire_at, assigned
     ]
     User.objects.bulk_create(users, batch_size=2000)
     users = list(User.objects.filter(username__startswith=prefix).order_by("id"))
+    UserProfile.objects.bulk_create(
+        [UserProfile(user=user, name=user.get_full_name()) for user in users], batch_size=2000
+    )
     deadline = rules.deadline_for(due_date, zoneinfo.ZoneInfo(tz_name))
     assignments = [
         Assignment(

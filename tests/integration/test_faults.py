@@ -26,6 +26,7 @@ from unittest import mock
 
 import pytest
 import redis
+from common.djangoapps.student.models import UserProfile
 from django.contrib.auth import get_user_model
 from django.db import connection
 from django.utils import timezone
@@ -202,7 +203,11 @@ def bulk_people(count, prefix):
         ],
         batch_size=2000,
     )
-    return list(User.objects.filter(username__startswith=prefix).order_by("id"))
+    people = list(User.objects.filter(username__startswith=prefix).order_by("id"))
+    UserProfile.objects.bulk_create(
+        [UserProfile(user=person, name=f"Bulk {person.username}") for person in people], batch_size=2000
+    )
+    return people
 
 
 def start_job(people, staff, due_date):
@@ -255,7 +260,9 @@ def test_bulk_assignment_killed_halfway_is_finished_by_a_rerun(workers, tmp_path
     send_job_task(redis_url, job.task_id, "faults_bulk")
 
     def done():
-        return BulkJob.objects.filter(pk=job.pk).values_list("done", flat=True).first()
+        state, count = BulkJob.objects.filter(pk=job.pk).values_list("state", "done").first()
+        assert state != "FAILURE", "the bulk job failed"
+        return count
 
     wait_until(lambda: done() >= BULK_PEOPLE // 2, 300, "half of the bulk job", worker=first)
     kill_worker(first)
@@ -383,3 +390,47 @@ def test_a_sent_email_waits_out_a_locked_row_instead_of_being_sent_again(setting
     assert [message.to for message in mail.outbox] == [[assignment.user.email]]
     row = Delivery.objects.get(pk=row_id)
     assert (row.state, row.attempts, row.email) == ("sent", 1, assignment.user.email)
+
+
+class Killed(BaseException):
+    """A worker's death where Python still runs: nothing of the job's own error handling runs."""
+
+
+def test_a_bulk_job_dying_between_a_chunk_and_its_progress_counts_that_chunk_as_created(monkeypatch):
+    """
+    The window a SIGKILL can hit: a chunk's assignments committed, the job's progress not yet written.
+    A re-run must count that chunk's people as created by the job, not as skipped ("already assigned").
+    """
+    from mandatory_assignments import bulk
+
+    controls.create_course(COURSE, display_name=COURSE_NAME)
+    staff = controls.create_user("staff_of_the_window", email="window-staff@example.com")
+    controls.make_course_staff(staff, COURSE)
+    people = bulk_people(30, "window")
+    job = start_job(people, staff, (timezone.now() + datetime.timedelta(days=30)).date())
+    monkeypatch.setattr(bulk, "BULK_CHUNK_SIZE", 10)
+    monkeypatch.setattr(outbox, "queue", lambda *args: None)  # the notices stay recorded, unsent
+    real_bulk_assign = bulk.bulk_assign
+    chunks = []
+
+    def dies_after_the_second_chunk(**kwargs):
+        result = real_bulk_assign(**kwargs)
+        chunks.append(result)
+        if len(chunks) == 2:
+            raise Killed
+        return result
+
+    monkeypatch.setattr(bulk, "bulk_assign", dies_after_the_second_chunk)
+    with pytest.raises(Killed):
+        api.run_bulk_job(job.task_id)
+    monkeypatch.setattr(bulk, "bulk_assign", real_bulk_assign)
+    job.refresh_from_db()
+    assert job.state == "STARTED"
+    assert Assignment.objects.filter(target_key=COURSE).count() in (10, 20)  # what the death left
+
+    api.run_bulk_job(job.task_id)  # the re-run
+    job.refresh_from_db()
+    assert Assignment.objects.filter(target_key=COURSE).count() == 30
+    assert (job.state, job.total, job.done) == ("SUCCESS", 30, 30)
+    assert sorted(entry["id"] for entry in job.created_users) == sorted(person.pk for person in people)
+    assert (job.skipped, job.failed) == ([], [])
