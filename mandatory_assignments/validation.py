@@ -4,6 +4,7 @@ person, due date, repetition and note. Each refusal is an :class:`AssignmentErro
 """
 
 import datetime
+import re
 
 from django.contrib.auth import get_user_model
 from django.utils.translation import gettext as _
@@ -11,6 +12,18 @@ from django.utils.translation import gettext as _
 from . import access, rules, targets
 from .conf import setting
 from .errors import AssignmentError
+
+# A due date as text: exactly YYYY-MM-DD in ASCII digits. (``date.fromisoformat`` also reads ISO week
+# dates such as 2026-W53-1 and the basic format 20261231, which no one means as a due date.)
+ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+
+
+def date_from_text(text):
+    """The ``date`` written ``YYYY-MM-DD`` (surrounding spaces allowed) in ``text``; ``ValueError`` otherwise."""
+    text = text.strip() if isinstance(text, str) else None
+    if text is None or not ISO_DATE.fullmatch(text):
+        raise ValueError("not a YYYY-MM-DD date")
+    return datetime.date.fromisoformat(text)
 
 
 def parse_due_date(value, now):
@@ -24,7 +37,7 @@ def parse_due_date(value, now):
         due_date = value
     else:
         try:
-            due_date = datetime.date.fromisoformat(str(value).strip())
+            due_date = date_from_text(value)
         except ValueError:
             raise AssignmentError(
                 "invalid_due_date", _("Enter the due date as a calendar date, YYYY-MM-DD."), "due_date"

@@ -15,7 +15,7 @@ from django.contrib import messages
 from django.contrib.auth import get_user_model
 from django.http import Http404
 from django.shortcuts import redirect, render
-from django.utils import timezone
+from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
@@ -135,7 +135,9 @@ def _people_step(request, scope):
         people["departments"] = request.POST.getlist("departments")
         people["cohorts"] = request.POST.getlist("cohorts")
         people["teams"] = request.POST.getlist("teams")
-        people["pasted"] = request.POST.get("pasted", "")[:100000]
+        # Read whole (Django's DATA_UPLOAD_MAX_MEMORY_SIZE bounds a request): a list cut short would drop
+        # the people at its end without a word.
+        people["pasted"] = request.POST.get("pasted", "")
         if "remove_person" in request.POST:
             people["users"] = [name for name in people["users"] if name != request.POST["remove_person"]]
             active_tab = "individually"
@@ -149,6 +151,12 @@ def _people_step(request, scope):
                 )
             elif person is not None and person.username not in people["users"]:
                 people["users"].append(person.username)
+        elif (pasted_count := len(_pasted_values(people["pasted"]))) > MAX_PASTED_VALUES:
+            active_tab = "pasted"
+            people_error = _("The pasted list has {count} entries; paste at most {limit} at a time.").format(
+                count=formats.number_format(pasted_count, force_grouping=True),
+                limit=formats.number_format(MAX_PASTED_VALUES, force_grouping=True),
+            )
         elif wizard.has_people(people):
             state["people"] = people
             wizard.save_state(request, scope, state)
@@ -223,7 +231,7 @@ def _pasted_values(text):
             values.extend(words)
         elif entry:
             values.append(entry)
-    return values[:MAX_PASTED_VALUES]
+    return values
 
 
 def _people_of(request, state, target):

@@ -7,6 +7,7 @@ targets they manage, their company only); an assignment they may not see answers
 exist. Writes go through the api, which checks again.
 """
 
+from django.contrib.auth import get_user_model
 from django.http import StreamingHttpResponse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -69,6 +70,17 @@ def _rows_of_scope(by, scope):
     return api.get_assignments(by=by, target=key)
 
 
+def _person_named(value):
+    """
+    The active person a username, email address or id names. Digits that are not ASCII ("²", "١٢")
+    are no id: they can only be a username (``listing.person_matching`` would read them as a number).
+    """
+    text = value.strip()
+    if text.isdigit() and not text.isascii():
+        return get_user_model().objects.filter(is_active=True, username=text).first()
+    return listing.person_matching(value)
+
+
 def _with_names(assignment):
     """The assignment again, with the person's and target's names annotated."""
     return listing.with_names(api.get_assignments()).get(pk=assignment.pk)
@@ -98,7 +110,7 @@ class AssignmentListView(MandatoryAssignmentsAPIView):
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
         target = managed_target(by, data["target"])
-        person = listing.person_matching(data["user"])
+        person = _person_named(data["user"])
         if person is None:
             raise api.AssignmentError("unknown_user", _("There is no such active person."), "user")
         assignment = api.assign(

@@ -81,6 +81,8 @@ def validation_error_body(exc):
     """A DRF ``ValidationError`` (from a serializer) in the API's shape."""
     field_errors, non_field = {}, []
     for path, messages in _flatten(exc.detail):
+        # A nested serializer's own errors ("people.non_field_errors": not an object) belong to its field.
+        path = path.removesuffix(f".{api_settings.NON_FIELD_ERRORS_KEY}")
         if path in ("", api_settings.NON_FIELD_ERRORS_KEY):
             non_field.extend(messages)
         else:

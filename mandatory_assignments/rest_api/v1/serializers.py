@@ -2,7 +2,6 @@
 Serializers of the REST API: they validate request bodies and shape responses.
 """
 
-import datetime
 from collections.abc import Mapping
 
 from django.utils.translation import gettext_lazy as _
@@ -13,6 +12,7 @@ from rest_framework import serializers
 from ... import compat, targets
 from ...conf import setting
 from ...rules import RECIPIENTS, REMINDER_DAYS_LIMIT, STATUSES
+from ...validation import date_from_text
 
 
 class StrictBooleanField(serializers.BooleanField):
@@ -68,11 +68,14 @@ class DueDateField(serializers.Field):
 
     default_error_messages = {"invalid_due_date": _("Enter the due date as YYYY-MM-DD.")}
 
-    def to_internal_value(self, data):
-        if not isinstance(data, str) or len(data.strip()) != 10:
+    def validate_empty_values(self, data):
+        if data is None:  # null is no date either: the same code as any other non-date
             self.fail("invalid_due_date")
+        return super().validate_empty_values(data)
+
+    def to_internal_value(self, data):
         try:
-            return datetime.date.fromisoformat(data.strip())
+            return date_from_text(data)
         except ValueError:
             self.fail("invalid_due_date")
         return None  # never reached: fail() raises
@@ -248,10 +251,35 @@ class AssignmentUpdateSerializer(StrictSerializer):  # pylint: disable=abstract-
 # Bulk ---------------------------------------------------------------------------------------------
 
 
+@extend_schema_field(OpenApiTypes.STR)
+class PastedValueField(serializers.Field):
+    """
+    One entry of a list of people (a username or email, as typed or pasted): any text — empty, with
+    control characters, a whole line of garbage — or a number. A value that names nobody is reported for
+    that value alone (``invalid`` / ``failed``); it never refuses the batch. Other JSON (null, objects,
+    lists) is a malformed request.
+    """
+
+    default_error_messages = {"invalid": _("Each person must be given as text (a username or email address).")}
+
+    def to_internal_value(self, data):
+        if isinstance(data, bool) or not isinstance(data, (str, int)):
+            self.fail("invalid")
+        return str(data)
+
+    def validate_empty_values(self, data):
+        if data is None:
+            self.fail("invalid")
+        return super().validate_empty_values(data)
+
+    def to_representation(self, value):
+        return value
+
+
 class PeopleSelectionSerializer(StrictSerializer):  # pylint: disable=abstract-method
     """Who a bulk assignment is for; each person counts once however many groups name them."""
 
-    users = serializers.ListField(child=serializers.CharField(), required=False, default=list)
+    users = serializers.ListField(child=PastedValueField(), required=False, default=list)
     cohorts = serializers.ListField(child=serializers.IntegerField(), required=False, default=list)
     teams = serializers.ListField(child=serializers.CharField(), required=False, default=list)
     departments = serializers.ListField(child=serializers.CharField(), required=False, default=list)

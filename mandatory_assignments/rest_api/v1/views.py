@@ -25,6 +25,19 @@ from . import errors, permissions
 from .serializers import PreferencesSerializer
 
 
+class SafeJSONParser(JSONParser):
+    """
+    DRF's JSON parser, except that a body nested too deeply for Python's parser (``[[[[…]]]]``, which
+    raises ``RecursionError``, not a parse error) is refused as invalid input (400), not a server error.
+    """
+
+    def parse(self, stream, media_type=None, parser_context=None):
+        try:
+            return super().parse(stream, media_type, parser_context)
+        except RecursionError:
+            raise exceptions.ParseError(_("The JSON body is nested too deeply.")) from None
+
+
 class MandatoryAssignmentsAPIView(APIView):
     """The base of the API's views: authentication, permissions, formats and the error shape."""
 
@@ -32,7 +45,7 @@ class MandatoryAssignmentsAPIView(APIView):
     # The feature switch first, so that a disabled plugin answers 404 even to anonymous callers.
     # Restricted JWTs (OAuth client-credentials applications) act for no person: refused.
     permission_classes = (permissions.FeatureEnabled, IsAuthenticated, NotJwtRestrictedApplication)
-    parser_classes = (JSONParser,)
+    parser_classes = (SafeJSONParser,)
     renderer_classes = (JSONRenderer,)
     # The plugin's own schema inspector: the LMS's DEFAULT_SCHEMA_CLASS is left alone (schema.py).
     schema = AutoSchema()
