@@ -243,16 +243,41 @@ def _status_label(status):
 
 
 def _role_label(role):
-    return {
-        "student": _("the person the assignment is for"),
-        "assigned_by": _("the person who made the assignment"),
-        "managers": _("a manager of the person"),
-    }.get(role, role)
+    # Only the label asked for is translated (this runs once an email).
+    if role == "student":
+        return _("the person the assignment is for")
+    if role == "assigned_by":
+        return _("the person who made the assignment")
+    if role == "managers":
+        return _("a manager of the person")
+    return role
 
 
-def _json_safe(context):
-    """ACE serialises the context: keep only JSON values (lazy strings and dates become text)."""
-    return json.loads(json.dumps(context, default=str))
+def _json_safe(value):
+    """
+    ACE serialises the context: keep only JSON values — what ``json.loads(json.dumps(value, default=str))``
+    gives (lazy strings, dates and other objects become text, tuples lists, keys text), without
+    writing and parsing the text.
+    """
+    if isinstance(value, dict):
+        return {_json_key(key): _json_safe(item) for key, item in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_json_safe(item) for item in value]
+    if isinstance(value, str):
+        return value if type(value) is str else "" + value  # a safe string: plain text, as JSON gives back
+    if value is None or isinstance(value, bool):
+        return value
+    if isinstance(value, int):
+        return int(value)
+    if isinstance(value, float):
+        return float(value)
+    return str(value)
+
+
+def _json_key(key):
+    if isinstance(key, str):
+        return key if type(key) is str else "" + key
+    return json.dumps(key)  # 1 → "1", True → "true", None → "null"; other keys fail as in json.dumps
 
 
 def _absolute(path):

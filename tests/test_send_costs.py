@@ -83,3 +83,32 @@ def test_the_write_changes_nothing_once_the_row_is_no_longer_pending(assignments
     assert delivery._mark_handed_over_sent(pk, "00000000-0000-0000-0000-000000000000", "x@example.com") == 0
     skipped = Delivery.objects.get(pk=pk)
     assert (skipped.state, skipped.message_uuid, skipped.email) == (Delivery.SKIPPED, "", "")
+
+
+def test_the_context_is_made_json_safe_as_a_json_round_trip_would():
+    """The context edx-ace serialises: the same values as ``json.loads(json.dumps(context, default=str))``."""
+    import datetime
+    import json
+
+    from django.utils.safestring import mark_safe
+    from django.utils.translation import gettext_lazy
+
+    from mandatory_assignments.message_context import _json_safe
+
+    context = {
+        "safe": mark_safe("<b>Fire safety</b>"),
+        "lazy": gettext_lazy("Course"),
+        "date": datetime.date(2026, 12, 15),
+        "moment": datetime.datetime(2026, 12, 15, 22, 59, tzinfo=datetime.UTC),
+        "items": (1, 2.5, None, True, ["nested", {"deep": datetime.date(2027, 1, 1)}]),
+        7: "a number as key",
+        None: "none as key",
+        mark_safe("safe key"): "v",
+        "text": 'ünï"code',
+    }
+
+    made = _json_safe(context)
+
+    assert made == json.loads(json.dumps(context, default=str))
+    assert all(type(key) is str for key in made)
+    assert type(made["safe"]) is str and type(made["lazy"]) is str
