@@ -11,7 +11,7 @@ last page of the course's list in the REST API (``page_size`` 20) and on the cou
 the organisation page. Each page is asked ``--repeat`` times; the median counts. The tables' statistics are
 gathered after seeding (``ANALYZE``: MariaDB keeps them by itself, SQLite's planner has none without it).
 The export of the course's assignments is read from the ``StreamingHttpResponse`` under tracemalloc: its
-first ``--export-rows`` rows (default 20,000; 0 for all, the issue's 100,000).
+first ``--export-rows`` rows (default 10,000; 0 for all, the issue's 100,000).
 
     .venv/bin/python bench/staff_list.py [--sizes 1000 100000] [--repeat 5] [--export-rows 0]
 """
@@ -35,8 +35,8 @@ def parse_args():
     parser.add_argument("--sizes", type=int, nargs="+", default=[1000, 100000],
                         help="assignments of the course (default 1000 100000)")
     parser.add_argument("--repeat", type=int, default=5, help="requests of each page; the median counts")
-    parser.add_argument("--export-rows", type=int, default=20000,
-                        help="rows of the export read at each size (default 20000; 0: all of them)")
+    parser.add_argument("--export-rows", type=int, default=10000,
+                        help="rows of the export read at each size (default 10000; 0: all of them)")
     return parser.parse_args()
 
 
