@@ -40,6 +40,7 @@ from .conftest import (
     kill_worker,
     launch_worker,
     redis_url_for,
+    run_tick,
     seed_due_reminders,
     service_env,
     start_tick,
@@ -434,3 +435,119 @@ def test_a_bulk_job_dying_between_a_chunk_and_its_progress_counts_that_chunk_as_
     assert (job.state, job.total, job.done) == ("SUCCESS", 30, 30)
     assert sorted(entry["id"] for entry in job.created_users) == sorted(person.pk for person in people)
     assert (job.skipped, job.failed) == ([], [])
+
+
+# 3. MariaDB killed during a tick -----------------------------------------------------------------------
+
+PRIVATE_EMAILS = 8_000  # four of the tick's batches of 2,000
+
+
+def test_mariadb_killed_during_a_tick_and_while_sending_nothing_doubled(
+    private_mariadb, counting_smtp, workers, tmp_path
+):
+    """
+    On a MariaDB server of its own (the shared one on 3306 is never touched): SIGKILLed during a tick's
+    claims (after its first batch committed), restarted (crash recovery); the next tick claims the rest
+    and, once the lease of the first batch ran out, hands that batch out again. Then SIGKILLed again while
+    the worker sends, and restarted: the email in flight is recorded once the server is back.
+    """
+    import MySQLdb
+
+    started = time.monotonic()
+    controls.create_course(COURSE, display_name=COURSE_NAME)
+    now = timezone.now()
+    emails = seed_due_reminders(
+        PRIVATE_EMAILS,
+        prefix="crash",
+        course_key=COURSE,
+        due_date=(now + datetime.timedelta(days=30)).date(),
+        fire_at=now - datetime.timedelta(minutes=1),
+        assigned_at=now - datetime.timedelta(days=1),
+    )
+    private_mariadb.copy_database(connection.settings_dict, "faults_private")
+    copied = time.monotonic()
+    env = service_env(
+        database_url=private_mariadb.url("faults_private"),
+        redis_url=fresh_redis(10),
+        smtp_port=counting_smtp.port,
+        lease=LEASE,
+    )
+
+    def count(sql):
+        """One number from the private server, or ``None`` while it is down."""
+        try:
+            db = MySQLdb.connect(host="127.0.0.1", port=private_mariadb.port, user="root", database="faults_private")
+        except MySQLdb.OperationalError:
+            return None
+        try:
+            cursor = db.cursor()
+            cursor.execute(sql)
+            return int(cursor.fetchone()[0] or 0)
+        finally:
+            db.close()
+
+    claimed_sql = "SELECT COUNT(*) FROM mandatory_assignments_delivery WHERE message = 'reminder'"
+    assert count(claimed_sql) == 0
+
+    # Killed during the tick: once its first batch of claims has committed.
+    tick = start_tick(env)
+    wait_until(
+        lambda: (count(claimed_sql) or 0) > 0 or tick.poll() is not None, 120, "the tick's first batch", interval=0.02
+    )
+    private_mariadb.kill()
+    killed_tick = tick_counts(tick, check=False)
+    assert tick.returncode != 0, "the tick ended before the server was killed"
+    private_mariadb.start()
+    claimed_before = count(claimed_sql)
+    assert 0 < claimed_before < PRIVATE_EMAILS
+    assert count("SELECT COUNT(*) FROM mandatory_assignments_reminder WHERE fire_at IS NULL") == claimed_before
+
+    worker = launch_worker(tmp_path, "private", env)
+    # The next tick, once the first batch's lease ran out (nothing was sending it: the tick died before
+    # handing it to Celery): the rest claimed, the first batch handed out again.
+    after = run_tick(env, timezone.now() + datetime.timedelta(seconds=LEASE + 1))
+    assert after["reminders_claimed"] == PRIVATE_EMAILS - claimed_before
+    assert after["deliveries_retried"] == claimed_before
+
+    # Killed again while the worker sends; restarted after a few seconds.
+    wait_until(lambda: counting_smtp.total() >= PRIVATE_EMAILS // 3, 240, "a third of the emails", worker=worker)
+    private_mariadb.kill()
+    at_second_kill = counting_smtp.total()
+    time.sleep(2)
+    private_mariadb.start()
+    restarted = time.monotonic()
+
+    def finished():
+        if count("SELECT COUNT(*) FROM mandatory_assignments_delivery WHERE state = 'pending'") == 0:
+            return counting_smtp.total() >= PRIVATE_EMAILS
+        run_tick(env, timezone.now() + AHEAD)
+        return False
+
+    wait_until(finished, 240, "every reminder sent after the restarts", worker=worker, interval=3)
+    final = run_tick(env, timezone.now() + datetime.timedelta(seconds=2 * LEASE))
+    time.sleep(3)
+
+    assert counting_smtp.duplicates() == {}
+    assert Counter(recipient for recipient, _subject in counting_smtp.counts) == Counter(emails)
+    assert (final["reminders_claimed"], final["deliveries_retried"]) == (0, 0)
+    assert count(claimed_sql) == PRIVATE_EMAILS
+    assert count(
+        "SELECT COUNT(*) FROM mandatory_assignments_delivery WHERE message = 'reminder' AND state = 'sent'"
+    ) == (PRIVATE_EMAILS)
+    assert count(
+        "SELECT COUNT(DISTINCT assignment_id) FROM mandatory_assignments_delivery WHERE message = 'reminder'"
+    ) == (PRIVATE_EMAILS)
+    assert count("SELECT COUNT(*) FROM mandatory_assignments_reminder WHERE fire_at IS NOT NULL") == 0
+    report(
+        "mariadb",
+        emails_received=counting_smtp.total(),
+        duplicates=0,
+        claimed_before_first_kill=claimed_before,
+        killed_tick_exit=tick.returncode,
+        killed_tick_counts=killed_tick or "none printed",
+        received_before_second_kill=at_second_kill,
+        recorded_after_reconnect=worker.log().count("Recording a sent email failed"),
+        copy_s=round(copied - started, 1),
+        after_restart_s=round(time.monotonic() - restarted, 1),
+        total_s=round(time.monotonic() - started, 1),
+    )
