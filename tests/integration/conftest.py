@@ -228,6 +228,24 @@ class Worker:
             pass
 
 
+class Stalled:
+    """True once ``progress()`` has not changed for ``seconds`` (then it starts counting again)."""
+
+    def __init__(self, progress, seconds):
+        self.progress, self.seconds = progress, seconds
+        self.last, self.since = None, time.monotonic()
+
+    def __call__(self):
+        value = self.progress()
+        if value != self.last:
+            self.last, self.since = value, time.monotonic()
+            return False
+        if time.monotonic() - self.since >= self.seconds:
+            self.since = time.monotonic()
+            return True
+        return False
+
+
 def wait_until(condition, timeout, what, worker=None, interval=0.25):
     """Poll ``condition`` until it is true; fail after ``timeout`` seconds, naming ``what``."""
     deadline = time.monotonic() + timeout
@@ -664,7 +682,10 @@ class PrivateMariaDB:
         self.process = subprocess.Popen(  # noqa: S603
             [MARIADBD, "--no-defaults", f"--datadir={self.datadir}", f"--port={self.port}",
              "--bind-address=127.0.0.1", f"--socket={self.socket}", f"--pid-file={self.directory / 'mysqld.pid'}",
-             "--innodb-buffer-pool-size=128M", "--skip-log-bin", "--max-connections=200", *user],
+             "--innodb-buffer-pool-size=128M", "--skip-log-bin", "--max-connections=200",
+             # The log written to the OS at each commit, flushed to disk each second: a SIGKILLed
+             # server loses nothing committed (the OS keeps what was written), only a machine crash would.
+             "--innodb-flush-log-at-trx-commit=2", *user],
             stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
         )  # fmt: skip
         log.close()
