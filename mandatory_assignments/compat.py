@@ -90,6 +90,20 @@ def passing_user_ids(user_ids, course_key):
     return set(rows.values_list("user_id", flat=True))
 
 
+def certified_user_ids(user_ids, course_key):
+    """
+    The ids among ``user_ids`` with a downloadable certificate in the course, in one query: a pass
+    the platform certified (``CERTIFICATE_CREATED`` with that status is completion evidence, SPEC §2).
+    """
+    from lms.djangoapps.certificates.data import CertificateStatuses
+    from lms.djangoapps.certificates.models import GeneratedCertificate
+
+    rows = GeneratedCertificate.objects.filter(
+        course_id=course_key, user_id__in=list(user_ids), status=CertificateStatuses.downloadable
+    )
+    return set(rows.values_list("user_id", flat=True))
+
+
 # Users, profiles and preferences ------------------------------------------------------------------
 
 
@@ -370,6 +384,16 @@ def profile_name_subquery(user_id_field="user_id"):
     from django.db.models import OuterRef, Subquery
 
     return Subquery(UserProfile.objects.filter(user_id=OuterRef(user_id_field)).values("name")[:1])
+
+
+def profile_name_field(user_field="user"):
+    """
+    The person's profile name through ``user_field`` (the platform's ``UserProfile`` is ``user.profile``), as
+    an expression: a join, not a subquery a row (``None`` when the person has no profile).
+    """
+    from django.db.models import F
+
+    return F(f"{user_field}__profile__name")
 
 
 def user_ids_with_name_containing(text):

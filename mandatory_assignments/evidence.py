@@ -164,21 +164,29 @@ def record_unenrollment(user_id, course_key):
 def recognise_existing_state(assignments, target, already_enrolled, now):
     """
     Start each new assignment at the person's current state in the target: passed courses (read from
-    the platform's grades for those already enrolled, one query per course) and completed blocks.
+    the platform's grades for those already enrolled, one query per course, and their downloadable
+    certificates, one more for those the grades do not show passing) and completed blocks.
     """
     by_user = {assignment.user_id: assignment for assignment in assignments}
     enrolled_users = {user_id for user_id, _course in already_enrolled if user_id in by_user}
     if not enrolled_users:
         return
     passed = {}  # user_id -> set of course keys passed
+    evidence_of = {}  # user_id -> "grade" (any course passed by grade) or "certificate"
     for course_key in target.course_keys:
         user_ids = [user_id for user_id in enrolled_users if (user_id, course_key) in already_enrolled]
         if not user_ids:
             continue
-        passing = compat.passing_user_ids(user_ids, CourseKey.from_string(course_key))
-        for user_id in passing:
+        key = CourseKey.from_string(course_key)
+        passing = compat.passing_user_ids(user_ids, key)
+        # A downloadable certificate is a pass too, for those whose stored grade does not say so.
+        others = [user_id for user_id in user_ids if user_id not in passing]
+        certified = compat.certified_user_ids(others, key) if others else set()
+        for user_id, evidence in [(u, "grade") for u in passing] + [(u, "certificate") for u in certified]:
             passed.setdefault(user_id, set()).add(course_key)
-            store_pass(user_id, course_key, received_at=now, passed_at=now, evidence="grade")
+            if evidence_of.get(user_id) != "grade":
+                evidence_of[user_id] = evidence
+            store_pass(user_id, course_key, received_at=now, passed_at=now, evidence=evidence)
     progressed = set(
         BlockCompletion.objects.filter(
             user_id__in=list(enrolled_users), context_key__in=list(target.course_keys), completion__gt=0
@@ -187,6 +195,6 @@ def recognise_existing_state(assignments, target, already_enrolled, now):
     for user_id, assignment in by_user.items():
         courses_passed = passed.get(user_id, set())
         if courses_passed and courses_passed >= set(target.course_keys):
-            complete(assignment, now, "grade", actor=None)
+            complete(assignment, now, evidence_of.get(user_id, "grade"), actor=None)
         elif user_id in progressed or courses_passed:
             mark_progress(assignment, now)

@@ -21,7 +21,7 @@ import datetime
 import pytest
 import time_machine
 from django.db import transaction
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from mandatory_assignments import api
@@ -62,14 +62,43 @@ def platform(db):
     return controls.create_user("root_admin", email="admin@example.com", is_staff=True)
 
 
+class Before:
+    """What the platform holds of the person before the assignment: enrollments, grades, certificates, blocks."""
+
+    def __init__(self):
+        self.enrolled, self.passing_grade, self.certificate, self.blocks = set(), set(), set(), set()
+
+    def apply(self, kind, course):
+        if kind == "pass":
+            self.passing_grade.add(course)
+        elif kind == "fail":
+            self.passing_grade.discard(course)
+        elif kind == "certificate":
+            self.certificate.add(course)
+        elif kind == "block":
+            self.blocks.add(course)
+        elif kind == "unenroll":
+            self.enrolled.discard(course)
+        elif kind == "enroll":
+            self.enrolled.add(course)
+
+
 class Expected:
     """SPEC §2's statuses for the events seen so far, on plain values."""
 
-    def __init__(self, target_courses):
+    def __init__(self, target_courses, before=None):
         self.target_courses = set(target_courses)
         self.passing = set()
         self.completed = False
         self.progressed = False
+        if before is not None:
+            # Existing state is recognised for someone already enrolled in the target: a pass (a passing
+            # grade or a certificate) of each course they are enrolled in counts in the first cycle; a
+            # completed block in any course of the target is progress.
+            known = self.target_courses & before.enrolled
+            self.passing = {c for c in known if c in before.passing_grade or c in before.certificate}
+            self.completed = self.passing == self.target_courses
+            self.progressed = bool(self.passing) or bool(known and self.target_courses & before.blocks)
 
     def apply(self, kind, course):
         if course not in self.target_courses or self.completed:
@@ -124,14 +153,18 @@ def snapshot(assignment):
     }
 
 
-def check_sequence(platform, target, target_courses, sequence):
-    expected = Expected(target_courses)
+def check_sequence(platform, target, target_courses, sequence, history=()):
+    before = Before()
     with transaction.atomic(), time_machine.travel(START, tick=False) as clock:
         try:
             learner = controls.create_user("lena", email="lena@example.com", time_zone=ZONE)
+            for kind, course in history:  # what the person did before anything was assigned
+                send(kind, learner, course)
+                before.apply(kind, course)
+            expected = Expected(target_courses, before)
             assignment = api.assign(user=learner, target=target, due_date=DUE, assigned_by=platform, reminders=[])
             now = START
-            assert snapshot(assignment)["status"] == "assigned"
+            assert snapshot(assignment)["status"] == expected.status(now), (history, before.__dict__)
             for kind, value in sequence:
                 if kind == "wait":
                     now += datetime.timedelta(days=value)
@@ -163,3 +196,20 @@ def test_a_course_assignments_status_follows_any_sequence_of_events(platform, se
 @given(events)
 def test_a_learning_paths_status_follows_any_sequence_of_events(platform, sequence):
     check_sequence(platform, PATH, [COURSE, OTHER], sequence)
+
+
+history = st.lists(st.tuples(st.sampled_from(KINDS), st.sampled_from(COURSES)), max_size=6)
+
+
+@settings(max_examples=30, **SETTINGS)
+@given(st.sampled_from(["course", "path"]), history, events)
+@example("course", [("enroll", COURSE), ("certificate", COURSE)], [("wait", 1)])
+@example("course", [("pass", COURSE)], [("enroll", COURSE)])  # passed while not enrolled: not recognised
+@example("path", [("enroll", COURSE), ("pass", COURSE), ("fail", COURSE), ("block", OTHER)], [("pass", OTHER)])
+@example("path", [("enroll", COURSE), ("enroll", OTHER), ("pass", COURSE), ("certificate", OTHER)], [("wait", 13)])
+def test_existing_state_is_recognised_and_then_followed(platform, kind, earlier, sequence):
+    """Events before the assignment (enrolled or not): the status starts at the person's current state."""
+    if kind == "course":
+        check_sequence(platform, COURSE, [COURSE], sequence, history=earlier)
+    else:
+        check_sequence(platform, PATH, [COURSE, OTHER], sequence, history=earlier)
