@@ -233,9 +233,10 @@ def sort_assignments(qs, sort=DEFAULT_SORT, *, descending=False, now=None):
         qs = qs.annotate(status_rank=status_rank(now))
         keys = ["status_rank", "due_date", "id"]
     elif sort == "person":
+        # The profile joined, not read by a subquery a row: sorting reads every row of the list.
         qs = qs.annotate(
             person_sort=Coalesce(
-                NullIf(compat.profile_name_subquery("user_id"), Value("")), "user__username", output_field=CharField()
+                NullIf(compat.profile_name_field("user"), Value("")), "user__username", output_field=CharField()
             )
         )
         keys = ["person_sort", "user__username", "id"]
