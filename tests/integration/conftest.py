@@ -28,7 +28,10 @@ TICK_SECONDS = 2
 LEASE_SECONDS = 5
 READY_TIMEOUT = 90
 IN_CI = os.environ.get("CI", "").strip().lower() in ("1", "true", "yes")
-TICK_LOG_LINE = "mandatory_assignments tick at"
+# Celery's line for each tick task the worker receives (the tick's own summary is logged at DEBUG when it did
+# nothing, which the worker's INFO logging drops). Beat sends one every TICK_SECONDS and an idle tick takes
+# milliseconds: when the next one is received, the previous one has finished.
+TICK_LOG_LINE = "Task mandatory_assignments.tasks.tick["
 LOG_TAIL_LINES = 150
 
 _problem = []  # the services check, done once per session
@@ -199,8 +202,8 @@ class Worker:
         return "\n".join(self.log().splitlines()[-lines:])
 
     def ticks(self):
-        """How many ticks the worker has finished so far (the scheduler logs one line per tick)."""
-        return self.log().count(TICK_LOG_LINE)
+        """How many ticks the worker has finished so far: those received, but the latest."""
+        return max(self.log().count(TICK_LOG_LINE) - 1, 0)
 
     def check_alive(self):
         if self.process.poll() is not None:
@@ -295,8 +298,7 @@ def worker(django_db_setup, smtp_server, tmp_path_factory):
         "EMAIL_PORT": str(smtp_server.port),
         "MANDATORY_ASSIGNMENTS_TICK_SECONDS": str(TICK_SECONDS),
         "MANDATORY_ASSIGNMENTS_DELIVERY_LEASE_SECONDS": str(LEASE_SECONDS),
-        # The tick logs its summary at DEBUG when it did nothing: the ticks are counted by that line.
-        "SANDBOX_LOG_LEVEL": "DEBUG",
+        "SANDBOX_LOG_LEVEL": "INFO",
         "PYTHONUNBUFFERED": "1",
     }
     env.pop("CELERY_RESULT_BACKEND", None)
