@@ -17,6 +17,7 @@ Typical use::
 
 import csv
 import datetime
+from array import array
 from dataclasses import dataclass, field
 
 from django.apps import apps
@@ -40,6 +41,8 @@ SORT_FIELDS = ("due_date", "status", "person")
 DEFAULT_SORT = "due_date"
 #: Assignments read per database round trip by the export (their history is prefetched per chunk).
 EXPORT_CHUNK_SIZE = 500
+#: Ids the export reads per round trip before it reads the rows.
+EXPORT_ID_CHUNK_SIZE = 5000
 #: The history the export shows of each assignment: emails of these kinds, once decided (sent or skipped).
 EXPORTED_MESSAGES = ("reminder", "overdue")
 
@@ -361,16 +364,25 @@ def export_rows(qs, *, chunk_size=EXPORT_CHUNK_SIZE):
     """
     The CSV rows (lists of strings) of ``qs`` in its order, the header first, as a generator.
 
-    Rows are read ``chunk_size`` at a time, each chunk with its reminders, completed cycles and emails
-    prefetched in one query each, so that memory stays flat and the query count grows with the number of
-    chunks, never with the number of rows. Columns "Completed cycles" (``cycle N: due …, completed …``)
-    and "Reminders sent" (every reminder and overdue email decided so far: when, which reminder, to whom,
-    sent or skipped and why) hold each assignment's history, one entry per line.
+    The list's ids are read first (8 bytes each), then its rows ``chunk_size`` at a time by id, each chunk
+    with its reminders, completed cycles and emails prefetched in one query each, so that memory stays
+    flat and the query count grows with the number of chunks, never with the number of rows. Columns
+    "Completed cycles" (``cycle N: due …, completed …``) and "Reminders sent" (every reminder and overdue
+    email decided so far: when, which reminder, to whom, sent or skipped and why) hold each assignment's
+    history, one entry per line.
     """
     yield export_header()
-    rows = with_names(qs).prefetch_related("reminder_rows", "completed_cycles", "deliveries__recipient")
-    for assignment in rows.iterator(chunk_size=chunk_size):
-        yield [_cell(value) for value in _export_values(assignment)]
+    # The list's ids first, in its order, 8 bytes each (an array, not Python objects): MySQL's client reads a
+    # whole result before the first row, so reading the rows themselves in one query held all of them in
+    # memory at once (165 MiB at 100,000). Then each chunk's rows by id, with their history.
+    ids = array("q", qs.values_list("pk", flat=True).iterator(chunk_size=EXPORT_ID_CHUNK_SIZE))
+    rows = with_names(qs.order_by()).prefetch_related("reminder_rows", "completed_cycles", "deliveries__recipient")
+    for start in range(0, len(ids), chunk_size):
+        chunk = ids[start : start + chunk_size].tolist()
+        by_id = {assignment.pk: assignment for assignment in rows.filter(pk__in=chunk)}
+        for pk in chunk:
+            if pk in by_id:  # gone since the ids were read: left out
+                yield [_cell(value) for value in _export_values(by_id.pop(pk))]
 
 
 def export_csv(qs, *, chunk_size=EXPORT_CHUNK_SIZE):
