@@ -305,6 +305,24 @@ def test_dunning_starts_exactly_at_the_deadline(staff):
     assert len(mail.outbox) == 2
 
 
+@pytest.mark.parametrize(
+    "days, moment",
+    [(0, DEADLINE + datetime.timedelta(minutes=5)), (3, DEADLINE)],
+    ids=["the due date's own reminder after the deadline", "a reminder found exactly at the deadline"],
+)
+def test_a_reminder_found_only_at_or_after_the_deadline_is_recorded_skipped_by_the_tick(staff, days, moment):
+    # The tick was down from the reminder's moment until the deadline (or after it): "due in N days" or
+    # "due today" would be false. The tick records it as skipped itself; no send task is queued for it.
+    assign(person("dora"), staff, [{"days": days}])
+    mail.outbox.clear()
+
+    counts = tick(moment)
+
+    assert (counts["reminders_claimed"], counts["reminders_skipped"], counts["send_tasks"]) == (0, 1, 0)
+    assert reminder_rows() == {("dora", days, "student"): (Delivery.SKIPPED, "the due date has passed")}
+    assert mail.outbox == []
+
+
 def test_a_dunning_due_before_the_deadline_in_the_persons_zone_is_not_sent(staff):
     # A dunning reminder moved before the deadline (the due date was extended after it was claimed,
     # or a zone change): the tick records it as not overdue instead of sending it.

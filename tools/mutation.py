@@ -905,6 +905,13 @@ def main(argv=None):
     parser.add_argument(
         "--match", action="append", help="only the mutants whose key contains this (repeatable; a partial run)"
     )
+    parser.add_argument(
+        "--merge",
+        nargs="+",
+        metavar="JSON",
+        help="no run: the table of the working tree's mutants from these --json files (per mutant the last "
+        "file that ran it; a mutant none ran counts as not run)",
+    )
     parser.add_argument("--no-fork", action="store_true", help="a fresh pytest process per mutant (slower)")
     parser.add_argument(
         "--ref", help="run on this commit's tree (e.g. the figures before a change), not the working tree"
@@ -934,6 +941,8 @@ def main(argv=None):
     unknown = {
         (name, key) for name in names for key in EQUIVALENT.get(name, {}) if key not in {m.key for m in mutants[name]}
     }
+    if args.merge:
+        return merge(names, mutants, originals, args)
     if args.list:
         for name in names:
             for mutant in mutants[name]:
@@ -1022,6 +1031,38 @@ def main(argv=None):
     return report(names, mutants, originals, before, started, args)
 
 
+def merge(names, mutants, originals, args):
+    """
+    The table from earlier runs' ``--json`` files, over the mutants generated from the working tree now:
+    each takes its outcome from the last file that ran it (by module and key, so an entry is only as
+    current as its function: a key is ``<function>+<line in it>``), the allow-list as it is now.
+    """
+    outcomes = {}
+    files = {}
+    for path in args.merge:
+        for entry in json.loads(Path(path).read_text())["mutants"]:
+            outcomes[(entry["module"], entry["key"])] = entry
+            files[(entry["module"], entry["key"])] = path
+    if not args.module:
+        names = [name for name in names if any(module == name for module, _key in outcomes)]
+    for name in names:
+        for mutant in mutants[name]:
+            entry = outcomes.get((name, mutant.key))
+            if entry is None:
+                mutant.status, mutant.detail = "not covered", "no file ran it"
+                continue
+            status = entry["status"]
+            if status in ("survived", "not covered", "equivalent"):
+                status = (
+                    "equivalent"
+                    if mutant.key in EQUIVALENT.get(name, {})
+                    else ("survived" if status == "equivalent" else status)
+                )
+            mutant.status, mutant.detail = status, f"{entry['detail']} ({files[(name, mutant.key)]})"
+    print("merged from: " + " ".join(args.merge))
+    return report(names, mutants, originals, {}, time.monotonic(), args)
+
+
 def report(names, mutants, originals, before, started, args):
     print("\n" + "=" * 100)
     selection = (
@@ -1073,8 +1114,8 @@ def report(names, mutants, originals, before, started, args):
             for mutant in equivalent:
                 print(f"  {mutant.key}\n      {EQUIVALENT[name][mutant.key]}")
     for name in names:
-        if args.ref:
-            break  # the figures are for that commit: the working tree does not matter
+        if args.ref or args.merge:
+            break  # the figures are for that commit (or from earlier runs): the working tree does not matter
         path = REPO_ROOT / MODULES[name]["path"]
         if digest(path) != before[name]:
             print(f"\nNOTE: {MODULES[name]['path']} changed in the working tree during the run: run again.")
