@@ -163,7 +163,7 @@ def _person_q(value):
     condition = Q(user__username=value)
     if "@" in value:
         condition |= Q(user__email__iexact=value)
-    if value.isdigit():
+    if value.isascii() and value.isdigit():
         condition |= Q(user_id=int(value))
     return condition
 
@@ -492,7 +492,7 @@ def person_matching(value):
     condition = Q(username=value)
     if "@" in value:
         condition |= Q(email__iexact=value)
-    if value.isdigit():
+    if value.isascii() and value.isdigit():
         condition |= Q(pk=int(value))
     matches = list(users.filter(condition)[:2])
     by_username = [user for user in matches if user.username == value]
