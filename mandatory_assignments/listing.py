@@ -255,22 +255,27 @@ def status_counts(qs, *, now=None):
     status is counted under the other filters.
 
     Three counts, each a range of the (target, completed, deadline, progressed) index where the list is a
-    target's: completed; overdue (not completed, deadline passed); and before the deadline, of which
-    ``COUNT(progressed_at)`` are in progress. One aggregate with a condition per status instead made the
-    database evaluate four conditions on every row (about 2.5× slower at 100,000 rows).
+    target's: completed; not completed, and of those overdue (deadline passed), each with how many have
+    progress (``COUNT(progressed_at)``): in progress are those with progress not overdue. One aggregate
+    with a condition per status instead made the database evaluate four conditions on every row (about
+    2.5× slower at 100,000 rows).
     """
     now = now or timezone.now()
     qs = qs.order_by()
     completed = qs.filter(completed_at__isnull=False).count()
-    overdue = qs.filter(completed_at__isnull=True, deadline__lte=now).count()
-    before = qs.filter(completed_at__isnull=True, deadline__gt=now).aggregate(
+    # Not completed: an equality on the index's first columns (a range on the deadline here made MariaDB
+    # pick an index without the status columns and read 100,000 rows); the overdue ones, a short range,
+    # are taken off.
+    open_rows = qs.filter(completed_at__isnull=True).aggregate(rows=Count("pk"), progressed=Count("progressed_at"))
+    overdue = qs.filter(completed_at__isnull=True, deadline__lte=now).aggregate(
         rows=Count("pk"), progressed=Count("progressed_at")
     )
+    in_progress = open_rows["progressed"] - overdue["progressed"]
     counts = {
-        ASSIGNED: before["rows"] - before["progressed"],
-        IN_PROGRESS: before["progressed"],
+        ASSIGNED: open_rows["rows"] - overdue["rows"] - in_progress,
+        IN_PROGRESS: in_progress,
         COMPLETED: completed,
-        OVERDUE: overdue,
+        OVERDUE: overdue["rows"],
     }
     return {"total": sum(counts.values()), **{name: counts[name] for name in STATUSES}}
 

@@ -186,6 +186,11 @@ def test_status_counts_in_three_range_counts(world, django_assert_num_queries):
 
     # Anna's path includes the course she worked in: both of her assignments are in progress.
     assert counts == {"total": 4, "assigned": 1, "in_progress": 2, "completed": 1, "overdue": 0}
+    with time_machine.travel(datetime.datetime(2026, 12, 20, 12, 0, tzinfo=datetime.UTC)):  # past the due dates
+        late = listing.status_counts(everything)
+        assert late == {"total": 4, "assigned": 0, "in_progress": 1, "completed": 1, "overdue": 2}
+        for status in ("overdue", "in_progress", "assigned"):
+            assert late[status] == listing.filter_assignments(api.get_assignments(), status=status).count()
     assert listing.status_counts(listing.filter_assignments(api.get_assignments(), status="all", target=COURSE)) == {
         "total": 2,
         "assigned": 0,
