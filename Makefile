@@ -198,7 +198,7 @@ bench-full: requirements ## bench/ at the issue's full sizes: bulk of 50,000, 10
 	$(PY) bench/banner.py
 	$(PY) bench/tick_history.py
 
-benchmark: bench ## the same as `make bench` (the scripts left in benchmarks/ run by hand)
+benchmark: bench ## the same as `make bench`
 
 # Mutation run (tools/mutation.py): small wrong versions of delivery, the tick, reminder timing and
 # evidence, each run against the fast SQLite tests that execute the changed line; prints per module the
