@@ -6,12 +6,25 @@ import datetime
 
 import pytest
 import time_machine
+from django.utils import translation
 
 from sandbox import controls
 
 COURSE = "course-v1:AcmeX+SAFE101+2026"
 # A Tuesday in late autumn 2026, 12:00 UTC: far from DST changes unless a test moves it.
 NOW = datetime.datetime(2026, 12, 1, 12, 0, tzinfo=datetime.UTC)
+
+
+@pytest.fixture(autouse=True)
+def _language_of_each_test_its_own():
+    """
+    A request in German leaves German active in the thread (Django's LocaleMiddleware activates the
+    request's language and nothing deactivates it after the test client's response): each test starts and
+    ends in the settings' language, so that no test reads another's.
+    """
+    translation.deactivate()
+    yield
+    translation.deactivate()
 
 
 @pytest.fixture
