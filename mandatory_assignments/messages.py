@@ -130,13 +130,7 @@ def reason_not_to_send(delivery_row, as_of=None):
         return gettext_noop("the assignment is in another cycle now")
     if assignment.due_date != delivery_row.due_date:
         return gettext_noop("the due date was changed")
-    moment = as_of or timezone.now()
-    if delivery_row.message == OVERDUE and moment < assignment.deadline:
-        return gettext_noop("not overdue")
-    if delivery_row.message == REMINDER and moment >= assignment.deadline:
-        # "It is due in 3 days" after the deadline would be false: the overdue reminders speak now.
-        return gettext_noop("the due date has passed")
-    return None
+    return rules.reminder_out_of_time(delivery_row.message == OVERDUE, as_of or timezone.now(), assignment.deadline)
 
 
 # Composing ----------------------------------------------------------------------------------------

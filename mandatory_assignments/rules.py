@@ -9,6 +9,7 @@ import datetime
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import gettext_noop
 
 ASSIGNED = "assigned"
 IN_PROGRESS = "in_progress"
@@ -163,3 +164,16 @@ def repeat_weeks_valid(repeat_weeks):
         return True
     low, high = REPEAT_WEEKS_RANGE
     return isinstance(repeat_weeks, int) and not isinstance(repeat_weeks, bool) and low <= repeat_weeks <= high
+
+
+def reminder_out_of_time(dunning, moment, deadline):
+    """
+    Why a reminder due at ``moment`` is not sent, as far as the deadline decides (``None``: it may be):
+    a dunning reminder (``days`` < 0) only once the deadline passed; one meant for before the deadline
+    (``days`` ≥ 0) not after it — "due in 3 days" would be false, the overdue reminders speak then.
+    """
+    if dunning and moment < deadline:
+        return gettext_noop("not overdue")
+    if not dunning and moment >= deadline:
+        return gettext_noop("the due date has passed")
+    return None

@@ -275,12 +275,7 @@ def _deliveries_for(reminders, now):
 def _reason_not_due(assignment, reminder, now):
     if assignment.completed_at is not None:
         return gettext_noop("the assignment is completed")
-    if reminder.days < 0 and now < assignment.deadline:
-        return gettext_noop("not overdue")
-    if reminder.days >= 0 and now >= assignment.deadline:
-        # A reminder before the deadline found after it (the tick was down): its wording would be false.
-        return gettext_noop("the due date has passed")
-    return None
+    return rules.reminder_out_of_time(reminder.days < 0, now, assignment.deadline)
 
 
 def _recipients(assignment, kind, managers_cache):
