@@ -166,13 +166,19 @@ def _send_one(row, as_of):
         skip(delivery_id, reason)
         return Delivery.SKIPPED
     site = messages.site_for(row.user)
-    message = messages.compose_for_delivery(row, site=site, as_of=as_of)
-    try:
-        with compat.emulate_http_request(site=site, user=row.recipient), _handing_over(message, row) as handed:
-            ace.send(message)
-    except TRANSIENT_ERRORS as exc:
+    error = None
+    # One emulated request to the person's site an email: the message is created in it (the platform's
+    # message type reads the site's from-address then) and handed to edx-ace in it.
+    with compat.emulate_http_request(site=site, user=row.recipient):
+        message = messages.compose_in_request(row, site, as_of)
+        try:
+            with _handing_over(message, row) as handed:
+                ace.send(message)
+        except TRANSIENT_ERRORS as exc:
+            error = exc
+    if error is not None:
         _record_attempt(delivery_id, message, row)
-        log.warning("Delivery %s failed, will retry: %s", delivery_id, exc.__class__.__name__)
+        log.warning("Delivery %s failed, will retry: %s", delivery_id, error.__class__.__name__)
         return None
     if handed.confirmed or Delivery.objects.filter(pk=delivery_id, state=Delivery.SENT).exists():
         return Delivery.SENT
@@ -267,17 +273,17 @@ def _mark_handed_over_sent(delivery_id, message_uuid, email):
     changed (0 or 1).
     """
     db = connection
-    sql = _SENT_SQL.get(db.vendor)
-    if sql is None:
+    if db.vendor not in _SENT_SQL:
         quote = db.ops.quote_name
         column = {name: quote(Delivery._meta.get_field(name).column) for name in (*_SENT_COLUMNS, "id")}
-        sql = _SENT_SQL[db.vendor] = (
+        _SENT_SQL[db.vendor] = (
             f"UPDATE {quote(Delivery._meta.db_table)} SET "
             + ", ".join(f"{column[name]} = %s" for name in _SENT_COLUMNS)
-            + f" WHERE {column['id']} = %s AND {column['state']} = %s"
+            + f" WHERE {column['id']} = %s AND {column['state']} = %s",
+            [Delivery._meta.get_field(name) for name in _SENT_COLUMNS],
         )
+    sql, fields = _SENT_SQL[db.vendor]
     values = (Delivery.SENT, timezone.now(), message_uuid, email, "", None)
-    fields = [Delivery._meta.get_field(name) for name in _SENT_COLUMNS]
     params = [field.get_db_prep_save(value, db) for field, value in zip(fields, values, strict=True)]
     with db.cursor() as cursor:
         cursor.execute(sql, [*params, delivery_id, Delivery.PENDING])

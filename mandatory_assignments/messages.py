@@ -191,15 +191,22 @@ def compose_for_delivery(delivery_row, site=None, as_of=None):
     The message of a claimed delivery row (``assignment``, its people and ``recipient`` loaded), for
     ``site`` (default: the site of the person's company), its status told as of ``as_of`` (default: now).
     """
-    facts = facts_of_delivery(delivery_row, as_of)
-    site = site or site_for(facts.user)
+    site = site or site_for(delivery_row.user)
     # BaseMessageType reads the site's from-address when it is created: create it inside the site.
     with compat.emulate_http_request(site=site, user=delivery_row.recipient):
-        return compose(
-            delivery_row.message,
-            facts,
-            delivery_row.recipient,
-            delivery_row.recipient_kind,
-            site,
-            template=_custom_template(delivery_row),
-        )
+        return compose_in_request(delivery_row, site, as_of)
+
+
+def compose_in_request(delivery_row, site, as_of=None):
+    """
+    :func:`compose_for_delivery` for a caller already inside ``compat.emulate_http_request(site=site,
+    user=delivery_row.recipient)`` — the sender, which composes and hands over in one emulated request.
+    """
+    return compose(
+        delivery_row.message,
+        facts_of_delivery(delivery_row, as_of),
+        delivery_row.recipient,
+        delivery_row.recipient_kind,
+        site,
+        template=_custom_template(delivery_row),
+    )

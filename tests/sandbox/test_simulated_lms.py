@@ -308,3 +308,35 @@ def test_database_url_of_the_demo_lies_in_the_repository():
     assert _database_from_url("sqlite:///var/demo.sqlite3")["NAME"] == str(REPO_ROOT / "var" / "demo.sqlite3")
     assert _database_from_url("sqlite:////tmp/elsewhere.sqlite3")["NAME"] == "/tmp/elsewhere.sqlite3"
     assert _database_from_url("sqlite://")["NAME"] == ":memory:"
+
+
+@pytest.mark.django_db
+def test_a_sandbox_database_file_is_written_ahead_so_other_processes_read_while_one_writes(tmp_path):
+    """The demo's web server, tick and worker share one SQLite file: in WAL mode a reader never waits for a
+    writer, and a commit is synced at checkpoints (it survives a killed process)."""
+    from django.db.backends.sqlite3.base import DatabaseWrapper
+
+    from sandbox.settings import _database_from_url
+
+    entry = _database_from_url(f"sqlite:///{tmp_path}/demo.sqlite3")
+    writer = DatabaseWrapper({**entry, "TIME_ZONE": None, "CONN_MAX_AGE": 0, "CONN_HEALTH_CHECKS": False,
+                              "AUTOCOMMIT": True, "ATOMIC_REQUESTS": False}, alias="wal_writer")
+    reader = DatabaseWrapper({**entry, "TIME_ZONE": None, "CONN_MAX_AGE": 0, "CONN_HEALTH_CHECKS": False,
+                              "AUTOCOMMIT": True, "ATOMIC_REQUESTS": False}, alias="wal_reader")
+    try:
+        with writer.cursor() as cursor:
+            cursor.execute("PRAGMA journal_mode")
+            assert cursor.fetchone()[0] == "wal"
+            cursor.execute("PRAGMA synchronous")
+            assert cursor.fetchone()[0] == 1  # NORMAL
+            cursor.execute("CREATE TABLE t (n INTEGER)")
+            cursor.execute("INSERT INTO t VALUES (1)")
+            cursor.execute("BEGIN IMMEDIATE")
+            cursor.execute("INSERT INTO t VALUES (2)")  # a write in progress, its lock held
+            with reader.cursor() as other:
+                other.execute("SELECT count(*) FROM t")  # would raise "database is locked" in rollback mode
+                assert other.fetchone()[0] == 1
+            cursor.execute("COMMIT")
+    finally:
+        writer.close()
+        reader.close()
