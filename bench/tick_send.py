@@ -262,11 +262,20 @@ def main():
             "runs_s": [round(writes.wall, 3)],
         }
         plugin["without_write_x_bare"] = (plugin["ms_per_email"] - write["ms_per_email"]) / same["ms_per_email"]
-        rows = [plugin, same, minimal, write]
+        # What any exactly-once sender costs at least: edx-ace's own work plus one committed write an email.
+        floor = {
+            "variant": "reference: the exactly-once floor (bare ACE, the plugin's template, + the committed write)",
+            "emails": n,
+            "ms_per_email": same["ms_per_email"] + write["ms_per_email"],
+            "cpu_ms_per_email": same["cpu_ms_per_email"] + write["cpu_ms_per_email"],
+        }
+        floor["x_bare"] = floor["ms_per_email"] / same["ms_per_email"]
+        plugin["x_floor"] = plugin["ms_per_email"] / floor["ms_per_email"]
+        rows = [plugin, same, minimal, write, floor]
         report.table(
             f"sending {n:,} due reminder emails through edx-ace (locmem backend)",
             [("variant", "variant", ""), ("emails", "emails", ",d"), ("wall_s", "wall s", ".2f"),
-             ("ms_per_email", "ms/email", ".2f"), ("x_bare", "× bare ACE", ".2f"),
+             ("ms_per_email", "ms/email", ".2f"), ("x_bare", "× bare ACE", ".2f"), ("x_floor", "× floor", ".2f"),
              ("x_minimal", "× minimal", ".2f"), ("wording_ms_per_email", "+ wording ms/email", ".3f"),
              ("with_wording_x_minimal", "with wording × minimal", ".2f"), ("cpu_ms_per_email", "CPU ms/email", ".2f"),
              ("cpu_x_bare", "CPU × bare", ".2f"), ("without_write_x_bare", "× bare without the write", ".2f"),
@@ -288,7 +297,9 @@ def main():
         print(tick.queries.top(12))
         report.check("plugin ≤ 1.5× bare ACE with the same template, per email",
                      f"{plugin['x_bare']:.2f}× (CPU {plugin['cpu_x_bare']:.2f}×; the committed write alone "
-                     f"{write['ms_per_email']:.2f} ms/email, without it {plugin['without_write_x_bare']:.2f}×)",
+                     f"{write['ms_per_email']:.2f} ms/email, without it {plugin['without_write_x_bare']:.2f}×; "
+                     f"bare ACE + that write, the floor of any exactly-once sender, is {floor['x_bare']:.2f}× and "
+                     f"the plugin {plugin['x_floor']:.2f}× the floor)",
                      plugin["x_bare"] <= 1.5)
         report.check("the plugin's template ≤ 2× the minimal one (bare ACE per email, with the plugin's wording "
                      "of the sentences counted)",
@@ -298,7 +309,8 @@ def main():
         report.check("nothing read from the database while rendering",
                      f"{plugin['render_queries']} queries in the plugin's rendering of {n:,} emails",
                      plugin["render_queries"] == 0)
-        report.check("one worker process clears 100,000 in well under 5 minutes", f"{minutes:.1f} min", minutes < 5)
+        report.check("one worker process clears 100,000 in well under 5 minutes (judged as ≤ 4)", f"{minutes:.1f} min",
+                     minutes <= 4)
     finally:
         connection.close()
         if not args.keep_db:

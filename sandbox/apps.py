@@ -3,6 +3,7 @@ The sandbox app: connects the plugins' signal receivers and keeps the platform s
 """
 
 from django.apps import AppConfig
+from django.db.backends.signals import connection_created
 from django.db.models.signals import post_migrate
 
 COMPLETION_TRACKING_SWITCH = "completion.enable_completion_tracking"
@@ -22,6 +23,19 @@ class SandboxConfig(AppConfig):
         plugins.connect_plugin_receivers()
         # After migrations, and after every test-database flush (which emits post_migrate again).
         post_migrate.connect(_after_migrate, sender=self, dispatch_uid="sandbox.after_migrate")
+        connection_created.connect(write_ahead, dispatch_uid="sandbox.write_ahead")
+
+
+def write_ahead(sender, connection, **kwargs):
+    """
+    An SQLite database file in WAL mode, synced at checkpoints: the demo's web server, tick and worker
+    processes read while one writes, and a commit costs no fsync of its own — it survives a killed process
+    (what exactly-once sending guards against), not a power cut: a sandbox's trade. (A signal, not the
+    ``init_command`` option, which Django 4.2 does not have.)
+    """
+    if connection.vendor == "sqlite" and not connection.is_in_memory_db():
+        connection.connection.execute("PRAGMA journal_mode=WAL")
+        connection.connection.execute("PRAGMA synchronous=NORMAL")
 
 
 def ensure_completion_tracking():

@@ -44,10 +44,6 @@ def _database_from_url(url):
         return {
             "ENGINE": "django.db.backends.sqlite3",
             "NAME": str(Path(REPO_ROOT, path)),
-            # Write-ahead log, synced at checkpoints: the demo's web server, tick and worker processes read
-            # while one writes, and a commit costs no fsync of its own. A commit survives a killed process
-            # (what exactly-once sending guards against), not a power cut — a sandbox's trade.
-            "OPTIONS": {"init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL"},
         }
     if parsed.scheme in ("mysql", "mariadb"):
         return {

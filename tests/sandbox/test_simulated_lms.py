@@ -319,10 +319,10 @@ def test_a_sandbox_database_file_is_written_ahead_so_other_processes_read_while_
     from sandbox.settings import _database_from_url
 
     entry = _database_from_url(f"sqlite:///{tmp_path}/demo.sqlite3")
-    writer = DatabaseWrapper({**entry, "TIME_ZONE": None, "CONN_MAX_AGE": 0, "CONN_HEALTH_CHECKS": False,
-                              "AUTOCOMMIT": True, "ATOMIC_REQUESTS": False}, alias="wal_writer")
-    reader = DatabaseWrapper({**entry, "TIME_ZONE": None, "CONN_MAX_AGE": 0, "CONN_HEALTH_CHECKS": False,
-                              "AUTOCOMMIT": True, "ATOMIC_REQUESTS": False}, alias="wal_reader")
+    entry = {"OPTIONS": {}, "TIME_ZONE": None, "CONN_MAX_AGE": 0, "CONN_HEALTH_CHECKS": False, "AUTOCOMMIT": True,
+             "ATOMIC_REQUESTS": False, **entry}
+    writer = DatabaseWrapper(entry, alias="wal_writer")
+    reader = DatabaseWrapper(entry, alias="wal_reader")
     try:
         with writer.cursor() as cursor:
             cursor.execute("PRAGMA journal_mode")
