@@ -36,9 +36,9 @@ SAVEPOINT_STATEMENTS = ("SAVEPOINT", "RELEASE SAVEPOINT", "ROLLBACK TO SAVEPOINT
 
 def parse_args():
     parser = _common.parser(__doc__.split("\n\n")[0])
-    parser.add_argument("--sizes", type=int, nargs="+", default=[1000, 3000],
-                        help="people in the cohort (default 1000 3000, so that make bench stays under 20 minutes on "
-                             "2 shared CPUs; the issue's full run: 1000 10000 50000)")
+    parser.add_argument("--sizes", type=int, nargs="+", default=[1000, 10000],
+                        help="people in the cohort (default 1000 10000: make bench in about 12 minutes on 2 quiet "
+                             "CPUs; the issue's full run, make bench-full: 1000 10000 50000)")
     parser.add_argument("--naive-sample", type=int, default=200,
                         help="people assigned one by one with api.assign for the naive reference (default 200)")
     parser.add_argument("--no-memory", action="store_true", help="skip the tracemalloc runs")

@@ -9,8 +9,9 @@ count, puts the deliveries back to pending, starts the worker (its own process g
 end), waits until it answers a ping, hands it the chunks of ``SEND_CHUNK_SIZE`` ids exactly as the tick's
 ``dispatch`` does (``send_deliveries`` by name, through the broker) and polls the database until every
 delivery is sent. The worker's emails go to Django's locmem backend (lost with the worker: the delivery
-rows count them). Throughput = N / (first hand-over → last delivery sent). The SQLite file is switched to
-WAL mode so that two processes may write it; MariaDB (``DATABASE_URL``) needs nothing.
+rows count them). Throughput = N / (first hand-over → last delivery sent). The sandbox opens an SQLite
+file in WAL mode (``sandbox/apps.py``), so the processes read while one writes; MariaDB (``DATABASE_URL``)
+needs nothing.
 
 Needs Redis on ``--broker`` (default ``redis://127.0.0.1:6379/11``; that database is flushed first).
 
@@ -141,9 +142,6 @@ def main():
     from mandatory_assignments import scheduler  # noqa: PLC0415
     from mandatory_assignments.conf import setting  # noqa: PLC0415
 
-    if connection.vendor == "sqlite":
-        with connection.cursor() as cursor:
-            cursor.execute("PRAGMA journal_mode=WAL")
     report = _common.Report(NAME, args)
     report.begin(f"{args.emails:,} reminder emails sent by {' and '.join(map(str, args.workers))} Celery worker "
                  f"processes on Redis ({args.broker})")
