@@ -1,7 +1,7 @@
 .PHONY: help requirements requirements-py311 requirements-quality system-packages chromium mariadb \
         test test-mysql test-py311 test-integration test-tutor quality demo demo-data shell tick clean-demo \
         upgrade compile-requirements clean \
-        benchmark bench bench-full gettext translations check-translations
+        benchmark bench bench-full bench-summary gettext translations check-translations
 .DEFAULT_GOAL := help
 
 SHELL := /bin/bash
@@ -201,6 +201,9 @@ bench-full: requirements ## bench/ at the issue's full sizes: bulk of 50,000, 10
 	$(PY) bench/staff_list.py --export-rows 0
 	$(PY) bench/banner.py
 	$(PY) bench/tick_history.py
+
+bench-summary: ## every target of the last runs (bench/results/*.json), as Markdown
+	$(PY) bench/summary.py
 
 benchmark: bench ## the same as `make bench`
 
