@@ -261,8 +261,8 @@ tick: demo-data ## one tick on the demo's data as of NOW=<ISO moment> or DAYS=<n
 	SANDBOX_LOG_LEVEL=WARNING $(PY) manage.py mandatory_assignments_tick $(if $(NOW),--now $(NOW),$(if $(DAYS),--now $$($(PY) -c \
 	    'import datetime as d; print((d.datetime.now(d.timezone.utc) + d.timedelta(days=$(DAYS))).isoformat(timespec="minutes"))')))
 
-clean-demo: ## remove the demo's data (var/demo.sqlite3 and var/emails/)
-	rm -rf $(DEMO_DB) $(DEMO_EMAILS)
+clean-demo: ## remove the demo's data (var/demo.sqlite3 with its write-ahead log, and var/emails/)
+	rm -rf $(DEMO_DB) $(DEMO_DB)-wal $(DEMO_DB)-shm $(DEMO_EMAILS)
 
 # ---------------------------------------------------------------------------- requirements files
 
