@@ -24,6 +24,7 @@ not inflate it), with MySQL/MariaDB on wall time; both are printed.
 
 import datetime
 import sys
+import tracemalloc
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -77,12 +78,23 @@ def run_plugin(world, course, people):
         raise SystemExit(f"bulk_assign created {len(result.created)} of {len(people)}: {result.failed[:3]}")
 
 
+# people -> bytes: under tracemalloc, the peak of run_bulk_job alone above its start — the Celery worker's
+# side of a job (start_bulk_assign, the request's side, validates and holds the whole list by contract).
+WORKER_PEAKS = {}
+
+
 def run_job(world, course, people):
     from mandatory_assignments import api  # noqa: PLC0415
     from mandatory_assignments.models import BulkJob  # noqa: PLC0415
 
     job = api.start_bulk_assign(users=people, target=course, due_date=world.due_date, assigned_by=world.staff)
+    tracing = tracemalloc.is_tracing()
+    if tracing:
+        started = tracemalloc.get_traced_memory()[0]
+        tracemalloc.reset_peak()
     api.run_bulk_job(job.task_id)  # the Celery task, as a worker runs it
+    if tracing:
+        WORKER_PEAKS[len(people)] = tracemalloc.get_traced_memory()[1] - started
     done = BulkJob.objects.get(pk=job.pk)
     if done.state != "SUCCESS" or len(done.created_users) != len(people):
         raise SystemExit(f"bulk job {done.state}: created {len(done.created_users)} of {len(people)}")
@@ -164,6 +176,8 @@ def row_of(variant, size, timed, memory, floor_timed, floor_memory):
         row["retained_mib"] = _common.mib(memory.retained_bytes)
         if floor_memory is not None:
             row["peak_x_floor"] = memory.peak_bytes / floor_memory.peak_bytes
+        if variant == "job" and size in WORKER_PEAKS:
+            row["worker_peak_mib"] = _common.mib(WORKER_PEAKS[size])
     return row
 
 
@@ -184,6 +198,7 @@ COLUMNS = [
     ("peak_mib", "peak MiB", ".1f"),
     ("peak_kib_per_person", "peak KiB/person", ".2f"),
     ("retained_mib", "kept MiB", ".1f"),
+    ("worker_peak_mib", "worker's peak MiB", ".1f"),
 ]
 
 
@@ -292,6 +307,14 @@ def judge(report, rows, sizes):
             report.check(f"{variant}: peak memory flat in the number of people (≤ 1.5× from the smallest size "
                          "to the largest)",
                          ", ".join(f"{p:,}: {m:.1f} MiB" for p, m in peaks)
+                         + f" ({growth:.2f}×; {slope:.0f} bytes a person more)", growth <= 1.5)
+        workers = [(row["people"], row["worker_peak_mib"]) for row in mine if row.get("worker_peak_mib") is not None]
+        if len(workers) > 1:
+            growth = workers[-1][1] / workers[0][1]
+            slope = (workers[-1][1] - workers[0][1]) * 1024 * 1024 / (workers[-1][0] - workers[0][0])
+            report.check(f"{variant}: the worker's peak memory (run_bulk_job alone) flat in the number of people "
+                         "(≤ 1.5×)",
+                         ", ".join(f"{p:,}: {m:.1f} MiB" for p, m in workers)
                          + f" ({growth:.2f}×; {slope:.0f} bytes a person more)", growth <= 1.5)
 
 
