@@ -40,6 +40,9 @@ def parse_args():
     parser.add_argument("--warm-up", type=int, default=300,
                         help="emails of a first tick that warms caches and provides the bare runs' contexts")
     parser.add_argument("--attribute", action="store_true", help="list the send's queries by the plugin line")
+    parser.add_argument("--phases", action="store_true",
+                        help="time the tick's phases (claim, take, compose, ACE's rendering and backend, the write "
+                             "marking an email sent …) in ms an email; adds a few microseconds an email")
     return parser.parse_args()
 
 
@@ -115,7 +118,57 @@ def send_bare(contexts, count, app_label, name):
     return measured
 
 
-def run_tick(now, count, capture=0, attribute=False):
+# The tick's phases: (label, module, attribute — Class.method for a method); a nested one is indented
+# under the phase it runs in.
+PHASES = (
+    ("claim the due reminders (insert their deliveries)", "mandatory_assignments.scheduler", "claim_due_reminders"),
+    ("take a chunk's rows (conditional update, then read)", "mandatory_assignments.delivery", "_take"),
+    ("prefetch a chunk's people, sites, names, targets", "mandatory_assignments.message_context", "_prefetch"),
+    ("decide whether to send", "mandatory_assignments.messages", "reason_not_to_send"),
+    ("compose (facts, context, message type)", "mandatory_assignments.messages", "compose_in_request"),
+    ("  of which the context and its wording", "mandatory_assignments.messages", "build_context"),
+    ("ace.send", "edx_ace.ace", "send"),
+    ("  of which rendering the template", "edx_ace.presentation", "render"),
+    ("  of which the backend (EmailMultiAlternatives to locmem)", "edx_ace.channel.django_email",
+     "DjangoEmailChannel.deliver"),
+    ("  of which the write marking the email sent", "mandatory_assignments.delivery", "_mark_handed_over_sent"),
+)
+
+
+@contextlib.contextmanager
+def phase_timers():
+    """Accumulate the wall time spent in each of PHASES while the block runs; yields {label: seconds}."""
+    import importlib  # noqa: PLC0415
+
+    seconds = dict.fromkeys((label for label, _module, _name in PHASES), 0.0)
+    undo = []
+
+    def timed(label, function):
+        def wrapper(*args, **kwargs):
+            started = time.perf_counter()
+            try:
+                return function(*args, **kwargs)
+            finally:
+                seconds[label] += time.perf_counter() - started
+
+        return wrapper
+
+    for label, module, attribute in PHASES:
+        owner = importlib.import_module(module)
+        *classes, name = attribute.split(".")
+        for class_name in classes:
+            owner = getattr(owner, class_name)
+        original = getattr(owner, name)
+        setattr(owner, name, timed(label, original))
+        undo.append((owner, name, original))
+    try:
+        yield seconds
+    finally:
+        for owner, name, original in reversed(undo):
+            setattr(owner, name, original)
+
+
+def run_tick(now, count, capture=0, attribute=False, phases=False):
     from django.core import mail  # noqa: PLC0415
 
     from mandatory_assignments import api, message_context, scheduler  # noqa: PLC0415
@@ -145,7 +198,8 @@ def run_tick(now, count, capture=0, attribute=False):
     scheduler.claim_due_reminders = timed_claim
     message_context.email_wording = timed_wording
     try:
-        with watch.installed(), _common.Measure(attribute=attribute) as measured:
+        timers = phase_timers() if phases else contextlib.nullcontext({})
+        with watch.installed(), timers as phase_seconds, _common.Measure(attribute=attribute) as measured:
             counts = api.run_scheduler(now=now)
     finally:
         scheduler.claim_due_reminders = original_claim
@@ -158,6 +212,7 @@ def run_tick(now, count, capture=0, attribute=False):
     measured.wording = wording["seconds"]
     measured.claim = claim["measure"]
     measured.sent_rows = sent
+    measured.phases = phase_seconds
     return measured
 
 
@@ -211,7 +266,7 @@ def main():
         same_before = send_bare(contexts, args.emails, "mandatory_assignments", "reminder")
         minimal_before = send_bare(contexts, args.emails, "bench", "minimal")
         print(f"  bare ACE before: same template {same_before.wall:.2f} s, minimal {minimal_before.wall:.2f} s")
-        tick = run_tick(now, args.emails, attribute=args.attribute)
+        tick = run_tick(now, args.emails, attribute=args.attribute, phases=args.phases)
         print(f"  tick: {tick.wall:.2f} s ({tick.queries.total:,} queries), claim {tick.claim.wall:.2f} s")
         writes = committed_writes(args.emails)
         print(f"  {args.emails:,} committed writes alone: {writes.wall:.2f} s")
@@ -290,6 +345,15 @@ def main():
         minutes = plugin["ms_per_email"] * 100000 / 1000 / 60
         report.note(f"at this rate one process sends 100,000 in {minutes:.1f} min "
                     f"(one worker process; CPU time alone: {plugin['cpu_ms_per_email'] * 100000 / 60000:.1f} min)")
+        if args.phases:
+            report.table(
+                "where the tick's time goes (wall ms an email, the phases of the measured tick)",
+                [("phase", "phase", ""), ("ms_per_email", "ms/email", ".3f")],
+                [{"phase": label, "ms_per_email": 1000 * spent / n} for label, spent in tick.phases.items()]
+                + [{"phase": "the tick, whole", "ms_per_email": plugin["ms_per_email"]}],
+                note="a phase's time includes the phases indented under it; the rest of the tick: the loop, the "
+                     "emulated request to the person's site, edx-ace's policies and its \"sent\" signal.",
+            )
         if args.attribute:
             print("the tick's queries by plugin line:")
             print(tick.queries.top_origins(20))
