@@ -68,7 +68,7 @@ def claim(rows, now):
         if row.state == Delivery.PENDING:
             row.lease_until = now + lease()
     Delivery.objects.bulk_create(rows, ignore_conflicts=True, batch_size=1000)
-    return list(Delivery.objects.filter(claim_token=token, state=Delivery.PENDING).values_list("id", flat=True))
+    return _pending_with(token)
 
 
 def expired_claims(now, limit=10000):
@@ -85,7 +85,17 @@ def expired_claims(now, limit=10000):
     Delivery.objects.filter(pk__in=ids, state=Delivery.PENDING, lease_until__lte=now).update(
         claim_token=token, worker_token="", lease_until=now + lease()
     )
-    return list(Delivery.objects.filter(claim_token=token, state=Delivery.PENDING).values_list("id", flat=True))
+    return _pending_with(token)
+
+
+def _pending_with(token):
+    """
+    The ids of the pending deliveries holding claim ``token``, read through the token's index alone: with the
+    state in the condition too, SQLite walked the (state, lease) index over every pending delivery (20,000
+    queued "assigned" notices after a bulk job made each single assignment's claim 150 times slower).
+    """
+    rows = Delivery.objects.filter(claim_token=token).values_list("id", "state")
+    return [delivery_id for delivery_id, state in rows if state == Delivery.PENDING]
 
 
 def _take(delivery_ids, worker, now):

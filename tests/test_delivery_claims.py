@@ -9,6 +9,8 @@ import datetime
 import pytest
 import time_machine
 from django.core import mail
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from mandatory_assignments import api, delivery, scheduler
 from mandatory_assignments.models import Delivery, Reminder
@@ -103,3 +105,41 @@ def test_only_edx_aces_report_of_this_apps_message_marks_a_delivery_sent(due_rem
     row = Delivery.objects.get(pk=claimed)
     assert (row.state, row.lease_until, row.worker_token) == (Delivery.SENT, None, "")
     assert row.sent_at is not None
+
+
+def _plan(sql, params):
+    """The index the database chooses for ``sql`` (SQLite's query plan, MySQL/MariaDB's EXPLAIN key)."""
+    with connection.cursor() as cursor:
+        if connection.vendor == "sqlite":
+            cursor.execute(f"EXPLAIN QUERY PLAN {sql}", params)
+            return " ".join(str(row[-1]) for row in cursor.fetchall())
+        cursor.execute(f"EXPLAIN {sql}", params)
+        columns = [column[0] for column in cursor.description]
+        return " ".join(str(dict(zip(columns, row, strict=True))["key"]) for row in cursor.fetchall())
+
+
+@pytest.mark.parametrize("claiming", ["a new claim", "re-leasing expired claims"])
+def test_a_claim_reads_its_rows_through_the_claim_tokens_index_not_every_pending_delivery(due_reminders, claiming):
+    """
+    After a bulk job, thousands of "assigned" notices wait pending: reading a claim's rows by token *and*
+    state let SQLite walk the (state, lease) index over all of them — each single assignment's claim then
+    cost 6 ms instead of 0.04. The read goes through the claim token's index.
+    """
+    with time_machine.travel(FIRES, tick=False):
+        rows = scheduler._deliveries_for(due_reminders, FIRES)  # noqa: SLF001
+        if claiming == "a new claim":
+            with CaptureQueriesContext(connection) as queries:
+                claimed = delivery.claim(rows, FIRES)
+        else:
+            delivery.claim(rows, FIRES)  # the worker that took them died: their lease runs out
+            with CaptureQueriesContext(connection) as queries:
+                claimed = delivery.expired_claims(FIRES + 2 * LEASE)
+
+    assert len(claimed) == 3
+    [read] = [
+        query["sql"]
+        for query in queries.captured_queries
+        if query["sql"].startswith("SELECT") and "claim_token" in query["sql"]
+    ]
+    token = Delivery.objects.get(pk=claimed[0]).claim_token
+    assert "claim_token" in _plan(read.replace(f"'{token}'", "%s"), [token])
