@@ -193,6 +193,7 @@ bench: requirements ## bench/: bulk, the tick (claim, send, Celery workers), the
 	$(PY) bench/banner.py $(BENCH_ARGS)
 	$(PY) bench/tick_history.py $(BENCH_ARGS)
 
+bench-full: export BENCH_RESULTS_DIR := $(CURDIR)/bench/results/bench-full
 bench-full: requirements ## bench/ at the issue's full sizes: bulk of 50,000, 100,000 emails, the whole export
 	$(PY) bench/bulk.py --sizes 1000 10000 50000 --variants job bulk_assign
 	$(PY) bench/tick_claim.py

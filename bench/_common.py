@@ -27,7 +27,8 @@ from urllib.parse import unquote, urlparse
 
 BENCH_DIR = Path(__file__).resolve().parent
 REPO_ROOT = BENCH_DIR.parent
-RESULTS_DIR = BENCH_DIR / "results"
+# make bench-full sets BENCH_RESULTS_DIR=bench/results/bench-full: its runs stand beside make bench's.
+RESULTS_DIR = Path(os.environ.get("BENCH_RESULTS_DIR") or BENCH_DIR / "results").resolve()
 if str(REPO_ROOT) not in sys.path:
     sys.path.insert(0, str(REPO_ROOT))
 sys.stdout.reconfigure(line_buffering=True)  # progress lines show as they come, also through make and tee
@@ -387,7 +388,7 @@ class Report:
             "notes": self.notes,
         }
         path.write_text(json.dumps(payload, indent=2, default=str) + "\n")
-        print(f"written: {path.relative_to(REPO_ROOT)}")
+        print(f"written: {path.relative_to(REPO_ROOT) if path.is_relative_to(REPO_ROOT) else path}")
 
 
 def _cell(value, fmt):
