@@ -312,8 +312,13 @@ def mark_sent(message):
         write = lambda: _mark_handed_over_sent(handed.delivery_id, handed.message_uuid, handed.email)  # noqa: E731
         handed.confirmed = bool(_write_after_hand_over(write))
         return
-    _write_after_hand_over(
-        lambda: Delivery.objects.filter(message_uuid=message["uuid"], state=Delivery.PENDING).update(
+
+    def write():
+        # By the message id's index, then by primary key (as in _pending_with: a condition on the state beside
+        # the message id let SQLite walk every pending delivery).
+        ids = list(Delivery.objects.filter(message_uuid=message["uuid"]).values_list("id", flat=True))
+        return Delivery.objects.filter(pk__in=ids, state=Delivery.PENDING).update(
             state=Delivery.SENT, sent_at=timezone.now(), worker_token="", lease_until=None
         )
-    )
+
+    _write_after_hand_over(write)

@@ -143,3 +143,21 @@ def test_a_claim_reads_its_rows_through_the_claim_tokens_index_not_every_pending
     ]
     token = Delivery.objects.get(pk=claimed[0]).claim_token
     assert "claim_token" in _plan(read.replace(f"'{token}'", "%s"), [token])
+
+
+def test_a_report_outside_a_hand_over_finds_its_delivery_by_the_message_ids_index(due_reminders):
+    """edx-ace's report of a sent message that no worker of this process is handing over (another process's
+    send) is matched by the message id: through its index, not by walking every pending delivery."""
+    with time_machine.travel(FIRES, tick=False):
+        [claimed, *_rest] = delivery.claim(scheduler._deliveries_for(due_reminders, FIRES), FIRES)  # noqa: SLF001
+    Delivery.objects.filter(pk=claimed).update(message_uuid="0b7e6c1e-0000-4000-8000-000000000002")
+
+    with CaptureQueriesContext(connection) as queries:
+        delivery.mark_sent({"app_label": "mandatory_assignments", "uuid": "0b7e6c1e-0000-4000-8000-000000000002"})
+
+    assert Delivery.objects.get(pk=claimed).state == Delivery.SENT
+    statements = [query["sql"] for query in queries.captured_queries if Delivery._meta.db_table in query["sql"]]
+    assert statements
+    for sql in statements:  # as run, its values written in (Django's record of the executed statement)
+        plan = _plan(sql, [])
+        assert "state_lease" not in plan, (sql, plan)
