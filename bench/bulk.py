@@ -300,23 +300,22 @@ def judge(report, rows, sizes):
         report.check(f"{variant}: queries a person constant",
                      ", ".join(f"{r['people']:,}: {r['queries_per_person']:.2f}" for r in mine),
                      max(qpp) - min(qpp) <= 0.1 * min(qpp))
-        peaks = [(row["people"], row.get("peak_mib")) for row in mine if row.get("peak_mib") is not None]
-        if len(peaks) > 1:
-            growth = peaks[-1][1] / peaks[0][1]
-            slope = (peaks[-1][1] - peaks[0][1]) * 1024 * 1024 / (peaks[-1][0] - peaks[0][0])
-            report.check(f"{variant}: peak memory flat in the number of people (≤ 1.5× from the smallest size "
-                         "to the largest)",
-                         ", ".join(f"{p:,}: {m:.1f} MiB" for p, m in peaks)
-                         + f" ({growth:.2f}×; {slope:.0f} bytes a person more)", growth <= 1.5)
-        workers = [(row["people"], row["worker_peak_mib"]) for row in mine if row.get("worker_peak_mib") is not None]
-        if len(workers) > 1:
-            growth = workers[-1][1] / workers[0][1]
-            slope = (workers[-1][1] - workers[0][1]) * 1024 * 1024 / (workers[-1][0] - workers[0][0])
-            report.check(f"{variant}: the worker's peak memory (run_bulk_job alone) flat in the number of people "
-                         "(≤ 1.5×)",
-                         ", ".join(f"{p:,}: {m:.1f} MiB" for p, m in workers)
-                         + f" ({growth:.2f}×; {slope:.0f} bytes a person more)", growth <= 1.5)
+        _check_flat(report, f"{variant}: peak memory flat in the number of people (≤ 1.5× from the smallest size "
+                    "to the largest)", mine, "peak_mib")
+        _check_flat(report, f"{variant}: the worker's peak memory (run_bulk_job alone) flat in the number of people "
+                    "(≤ 1.5×)", mine, "worker_peak_mib")
 
+
+def _check_flat(report, target, rows, key):
+    """Judge the MiB in ``key`` flat from the smallest size to the largest (≤ 1.5×), with the bytes a person more."""
+    points = [(row["people"], row[key]) for row in rows if row.get(key) is not None]
+    if len(points) < 2:
+        return
+    (first_people, first_mib), (last_people, last_mib) = points[0], points[-1]
+    growth = last_mib / first_mib
+    slope = (last_mib - first_mib) * 1024 * 1024 / (last_people - first_people)
+    report.check(target, ", ".join(f"{p:,}: {m:.1f} MiB" for p, m in points)
+                 + f" ({growth:.2f}×; {slope:.0f} bytes a person more)", growth <= 1.5)
 
 if __name__ == "__main__":
     main()

@@ -6,6 +6,7 @@ the targets not met written beside it.
 
 import json
 import sys
+from datetime import datetime
 from pathlib import Path
 
 RESULTS_DIR = Path(__file__).resolve().parent / "results"
@@ -36,8 +37,6 @@ def summary(results_dir=RESULTS_DIR):
 
 
 def _minutes(run):
-    from datetime import datetime  # noqa: PLC0415
-
     seconds = (datetime.fromisoformat(run["finished"]) - datetime.fromisoformat(run["started"])).total_seconds()
     return f"{seconds / 60:.1f} min"
 

@@ -41,10 +41,7 @@ def _database_from_url(url):
         path = unquote(parsed.path)[1:]  # what follows the third slash
         if not path:
             return {"ENGINE": "django.db.backends.sqlite3", "NAME": ":memory:"}
-        return {
-            "ENGINE": "django.db.backends.sqlite3",
-            "NAME": str(Path(REPO_ROOT, path)),
-        }
+        return {"ENGINE": "django.db.backends.sqlite3", "NAME": str(Path(REPO_ROOT, path))}
     if parsed.scheme in ("mysql", "mariadb"):
         return {
             "ENGINE": "django.db.backends.mysql",
